@@ -1,0 +1,12 @@
+"""Measuring veil: datasets with ground truth, and the metrics the benchmarks print."""
+
+from veil.evaluation.datasets import GroundTruth, load_detection_dataset
+from veil.evaluation.metrics import DetectionScores, match_detections, score_detections
+
+__all__ = [
+    "DetectionScores",
+    "GroundTruth",
+    "load_detection_dataset",
+    "match_detections",
+    "score_detections",
+]

@@ -1,0 +1,63 @@
+"""Metrics checked against hand-computed cases, so benchmark numbers can be trusted."""
+
+import numpy as np
+import pytest
+
+from veil.evaluation.metrics import (
+    FP,
+    IGNORED,
+    TP,
+    average_precision,
+    match_detections,
+    score_detections,
+)
+
+GT = np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float)
+ALL = np.array([True, True])
+
+
+def test_perfect_detector_scores_one():
+    result = score_detections([(GT, np.array([0.9, 0.8]))], [(GT, ALL)], threshold=0.5)
+    assert result.ap == pytest.approx(1.0)
+    assert result.recall == 1.0 and result.precision == 1.0 and result.fp_per_image == 0
+
+
+def test_box_shifted_below_iou_half_scores_zero():
+    shifted = GT + np.array([6, 0, 6, 0])  # IoU 4/16 = 0.25
+    result = score_detections([(shifted, np.array([0.9, 0.8]))], [(GT, ALL)], threshold=0.5)
+    assert result.ap == 0.0 and result.recall == 0.0
+    assert result.fp_per_image == 2
+
+
+def test_ignore_regions_are_neither_right_nor_wrong():
+    positive = np.array([True, False])  # second face is outside the subset
+    labels = match_detections(GT, np.array([0.9, 0.8]), GT, positive)
+    assert labels.tolist() == [TP, IGNORED]
+    result = score_detections([(GT, np.array([0.9, 0.8]))], [(GT, positive)], threshold=0.5)
+    assert result.ap == pytest.approx(1.0) and result.precision == 1.0 and result.positives == 1
+
+
+def test_duplicate_detection_is_a_false_positive():
+    boxes = np.array([[0, 0, 10, 10], [0, 0, 10, 9.5]])
+    labels = match_detections(boxes, np.array([0.9, 0.8]), GT[:1], np.array([True]))
+    assert labels.tolist() == [TP, FP]
+
+
+def test_hand_computed_ap_with_a_miss():
+    # Ranked: TP, FP, TP of 3 positives -> precision 1, 1/2, 2/3 at recall 1/3, 1/3, 2/3.
+    labels = np.array([TP, FP, TP])
+    ap = average_precision(labels, np.array([0.9, 0.8, 0.7]), n_positive=3)
+    assert ap == pytest.approx(1 / 3 * 1 + 1 / 3 * 2 / 3)
+
+
+def test_ties_do_not_depend_on_input_order():
+    labels = np.array([TP, FP])
+    scores = np.array([0.5, 0.5])
+    assert average_precision(labels, scores, 1) == average_precision(labels[::-1], scores[::-1], 1)
+
+
+def test_threshold_sets_recall_and_precision():
+    boxes = np.vstack([GT, [[50, 50, 60, 60]]])
+    result = score_detections([(boxes, np.array([0.9, 0.3, 0.8]))], [(GT, ALL)], threshold=0.5)
+    assert result.recall == 0.5  # the second face scores below the threshold
+    assert result.precision == 0.5  # one TP, one FP above it

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+from veil.media import plan_jobs
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
+
+
+def test_files_get_suffixed_outputs_beside_them(tmp_path):
+    photo = touch(tmp_path / "a.jpg")
+    jobs, skipped = plan_jobs([photo])
+    assert jobs[0].output == tmp_path / "a_anonymized.jpg"
+    assert not skipped
+
+
+def test_folder_tree_is_recreated_under_output(tmp_path):
+    touch(tmp_path / "in" / "x.png")
+    touch(tmp_path / "in" / "sub" / "y.JPG")
+    touch(tmp_path / "in" / "notes.txt")
+    touch(tmp_path / "in" / ".hidden.jpg")
+    jobs, skipped = plan_jobs([tmp_path / "in"], tmp_path / "out")
+    assert sorted(str(j.output.relative_to(tmp_path)) for j in jobs) == ["out/sub/y.JPG", "out/x.png"]
+    assert not skipped
+
+
+def test_previous_outputs_and_output_folder_are_not_reprocessed(tmp_path):
+    touch(tmp_path / "a.jpg")
+    touch(tmp_path / "a_anonymized.jpg")
+    touch(tmp_path / "out" / "a.jpg")
+    jobs, _ = plan_jobs([tmp_path])
+    assert sorted(str(j.source.relative_to(tmp_path)) for j in jobs) == ["a.jpg", "out/a.jpg"]
+    jobs, _ = plan_jobs([tmp_path], tmp_path / "out")
+    assert [j.source for j in jobs] == [tmp_path / "a.jpg"]
+
+
+def test_single_file_to_exact_output_path(tmp_path):
+    photo = touch(tmp_path / "a.jpg")
+    jobs, _ = plan_jobs([photo], tmp_path / "b.png")
+    assert jobs[0].output == tmp_path / "b.png"
+
+
+def test_never_overwrites_an_input(tmp_path):
+    photo = touch(tmp_path / "a.jpg")
+    jobs, skipped = plan_jobs([photo], tmp_path)  # -o is the input's own folder
+    assert not jobs
+    assert "overwrite an input" in skipped[0].reason
+
+
+def test_missing_unsupported_and_video_are_reported(tmp_path):
+    doc = touch(tmp_path / "doc.pdf")
+    clip = touch(tmp_path / "clip.mp4")
+    jobs, skipped = plan_jobs([tmp_path / "gone.jpg", doc, clip])
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert not jobs
+    assert "no such file" in reasons["gone.jpg"]
+    assert "unsupported format '.pdf'" in reasons["doc.pdf"]
+    assert "video" in reasons["clip.mp4"]
+
+
+def test_colliding_outputs_are_refused(tmp_path):
+    a = touch(tmp_path / "one" / "same.jpg")
+    b = touch(tmp_path / "two" / "same.jpg")
+    jobs, skipped = plan_jobs([a, b], tmp_path / "out")
+    assert len(jobs) == 1
+    assert "already writes" in skipped[0].reason

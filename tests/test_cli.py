@@ -1,0 +1,136 @@
+"""The command line end to end on real photos: outputs, errors, exit codes, JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import jsonschema
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import EXAMPLES, PORTRAIT_FACES
+from veil.cli import main
+from veil.report import schema
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    photos = tmp_path / "photos"
+    (photos / "sub").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "newton.png", photos / "newton.png")
+    cv2.imwrite(str(photos / "sub" / "gauss.jpg"), cv2.imread(str(EXAMPLES / "gauss.png")))
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated nonsense")
+    return photos
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_batch_with_corrupt_file_writes_the_rest_and_exits_nonzero(folder):
+    before = {p: digest(p) for p in folder.rglob("*") if p.is_file()}
+    code, output = run(str(folder))
+    assert code == 1
+    assert "broken.jpg" in output and "error" in output
+    assert "2 files, 2 faces, 1 failed" in output
+    assert (folder / "newton_anonymized.png").is_file()
+    assert (folder / "sub" / "gauss_anonymized.jpg").is_file()
+    assert not (folder / "broken_anonymized.jpg").exists()
+    for path, value in before.items():
+        assert digest(path) == value, f"input {path} was modified"
+
+
+def test_face_is_hidden_and_background_untouched(tmp_path):
+    source = tmp_path / "newton.png"
+    shutil.copy(EXAMPLES / "newton.png", source)
+    code, _ = run(str(source), "-q")
+    assert code == 0
+    original = cv2.imread(str(source))
+    hidden = cv2.imread(str(tmp_path / "newton_anonymized.png"))
+    x1, y1, x2, y2 = PORTRAIT_FACES["newton.png"]
+    face_change = np.abs(hidden[y1:y2, x1:x2].astype(int) - original[y1:y2, x1:x2]).mean()
+    assert face_change > 10
+    assert np.array_equal(hidden[:, :250], original[:, :250])  # far from the face: identical
+    assert np.array_equal(hidden[:, 550:], original[:, 550:])
+
+
+def test_output_folder_recreates_tree(folder, tmp_path):
+    out = tmp_path / "out"
+    code, _ = run(str(folder), "-o", str(out), "--filter", "pixelate", "-q")
+    assert code == 1  # the broken file
+    assert (out / "newton.png").is_file() and (out / "sub" / "gauss.jpg").is_file()
+
+
+def test_detect_json_validates_and_is_in_image_pixels(folder, tmp_path):
+    target = tmp_path / "faces.json"
+    code, _ = run("detect", str(folder / "newton.png"), "--json", str(target))
+    assert code == 0
+    data = json.loads(target.read_text())
+    jsonschema.validate(data, schema())
+    entry = data["files"][0]
+    assert (entry["width"], entry["height"]) == (768, 432)
+    assert len(entry["faces"]) == 1
+    box = entry["faces"][0]["box"]
+    assert abs(box[0] - PORTRAIT_FACES["newton.png"][0]) < 15
+    assert len(entry["faces"][0]["landmarks"]) == 5
+
+
+def test_report_lists_every_face_and_action(folder, tmp_path):
+    report = tmp_path / "report.json"
+    code, _ = run(str(folder), "--report", str(report), "--mask", "box", "-q")
+    assert code == 1
+    data = json.loads(report.read_text())
+    jsonschema.validate(data, schema())
+    assert len(data["files"]) == 2 and len(data["errors"]) == 1
+    actions = [face["action"] for entry in data["files"] for face in entry["faces"]]
+    assert actions and all(a["filter"] == "blur" and a["mask"] == "box" for a in actions)
+    assert data["settings"]["detector"] == "centerface" and data["settings"]["detect_scale"] == 2.0
+
+
+def test_quiet_prints_nothing_on_success(tmp_path):
+    source = tmp_path / "newton.png"
+    shutil.copy(EXAMPLES / "newton.png", source)
+    code, output = run(str(source), "-q")
+    assert code == 0 and output == ""
+
+
+def test_usage_errors_are_one_line_without_traceback(tmp_path):
+    code, output = run(str(EXAMPLES / "newton.png"), "--detector", "nope", "-o", str(tmp_path))
+    assert code == 2
+    assert "unknown detector 'nope'" in output and "Traceback" not in output
+    code, output = run(str(EXAMPLES / "newton.png"), "--filter", "image", "-o", str(tmp_path))
+    assert code == 2 and "needs an image" in output
+
+
+def test_missing_input_and_unwritable_output(tmp_path):
+    code, output = run(str(tmp_path / "missing.jpg"))
+    assert code == 1 and "no such file" in output
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    code, output = run(str(EXAMPLES / "newton.png"), "-o", str(blocker / "out"), "-q")
+    assert code == 1 and "cannot write" in output
+
+
+def test_keep_metadata_flag(tmp_path):
+    from PIL import Image
+
+    source = tmp_path / "tagged.jpg"
+    exif = Image.Exif()
+    exif[0x013B] = "Jane Doe"
+    Image.open(EXAMPLES / "newton.png").convert("RGB").save(source, exif=exif.tobytes())
+    run(str(source), "-q")
+    with Image.open(tmp_path / "tagged_anonymized.jpg") as image:
+        assert 0x013B not in image.getexif()
+    run(str(source), "-q", "--keep-metadata", "-o", str(tmp_path / "kept.jpg"))
+    with Image.open(tmp_path / "kept.jpg") as image:
+        assert image.getexif()[0x013B] == "Jane Doe"
