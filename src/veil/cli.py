@@ -135,44 +135,24 @@ def main() -> None:
 def anonymize_command(
     paths: tuple[Path, ...],
     output: Path | None,
-    filter_name: str,
-    mask: str,
-    mask_scale: float,
-    feather: float,
-    strength: float,
-    colour: str,
-    image: Path | None,
-    keep_metadata: bool,
     report: Path | None,
-    detector: str,
-    threshold: float | None,
-    detect_scale: float,
-    max_pixels: int,
     quiet: bool,
     debug: bool,
+    filter_name: str,
+    image: Path | None,
+    **settings: Any,
 ) -> None:
     """Anonymise photos: files or folders (recursive). Inputs are never modified."""
-    settings = Settings(
-        detector=detector,
-        threshold=threshold,
-        detect_scale=detect_scale,
-        filter=filter_name,
-        mask=mask,
-        mask_scale=mask_scale,
-        feather=feather,
-        strength=strength,
-        colour=colour,
-        image=str(image) if image else None,
-        keep_metadata=keep_metadata,
-        max_pixels=max_pixels,
-    )
-    jobs, skipped = plan_jobs(list(paths), output)
-    anonymizer = build_anonymizer(settings, debug)
+    chosen = Settings(filter=filter_name, image=str(image) if image else None, **settings)
+    anonymizer = build_anonymizer(chosen, debug)
     records, errors = run_batch(
-        jobs, skipped, lambda job: anonymizer.process_file(job.source, job.output), quiet, debug
+        *plan_jobs(list(paths), output),
+        lambda job: anonymizer.process_file(job.source, job.output),
+        quiet,
+        debug,
     )
     if report is not None:
-        save_json(report, build_report(records, errors, settings.to_json()), debug)
+        save_json(report, build_report(records, errors, chosen.to_json()))
     finish(records, errors, quiet)
 
 
@@ -183,23 +163,14 @@ def anonymize_command(
 )
 @detector_options
 def detect_command(
-    paths: tuple[Path, ...],
-    json_path: Path,
-    detector: str,
-    threshold: float | None,
-    detect_scale: float,
-    max_pixels: int,
-    quiet: bool,
-    debug: bool,
+    paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, **settings: Any
 ) -> None:
     """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
-    settings = Settings(
-        detector=detector, threshold=threshold, detect_scale=detect_scale, max_pixels=max_pixels
+    anonymizer = build_anonymizer(Settings(**settings), debug)
+    records, errors = run_batch(
+        *plan_jobs(list(paths), None), lambda job: anonymizer.detect_file(job.source), quiet, debug
     )
-    jobs, skipped = plan_jobs(list(paths), None)
-    anonymizer = build_anonymizer(settings, debug)
-    records, errors = run_batch(jobs, skipped, lambda job: anonymizer.detect_file(job.source), quiet, debug)
-    save_json(json_path, build_report(records, errors), debug)
+    save_json(json_path, build_report(records, errors))
     finish(records, errors, quiet)
 
 
@@ -285,7 +256,7 @@ def report_error(path: Path, reason: str) -> None:
     click.echo(f"error: {path}: {reason}", err=True)
 
 
-def save_json(path: Path, data: dict[str, Any], debug: bool) -> None:
+def save_json(path: Path, data: dict[str, Any]) -> None:
     try:
         write_json(path, data)
     except VeilError as exc:

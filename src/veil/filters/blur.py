@@ -25,16 +25,20 @@ PIXELATE_BLOCKS_PER_FACE = 5
 _FAST_SIGMA = 3.0  # above this, blur a downscaled copy: same look, far less work
 
 
-class GaussianBlurFilter(RegionFilter):
-    """Gaussian blur with ``sigma = strength * face_size / 8``."""
-
-    name = "blur"
+class SizeScaledFilter(RegionFilter):
+    """A region filter whose strength is a multiple of each face's size."""
 
     def __init__(self, strength: float = 1.0, mask: MaskSpec | None = None) -> None:
         super().__init__(mask)
         if strength <= 0:
             raise ValueError(f"strength must be positive, got {strength}")
         self.strength = strength
+
+
+class GaussianBlurFilter(SizeScaledFilter):
+    """Gaussian blur with ``sigma = strength * face_size / 8``."""
+
+    name = "blur"
 
     def transform(self, patch: np.ndarray, size: float) -> np.ndarray:
         sigma = max(1.0, self.strength * size * BLUR_SIGMA_PER_FACE)
@@ -48,16 +52,10 @@ class GaussianBlurFilter(RegionFilter):
         return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-class PixelateFilter(RegionFilter):
+class PixelateFilter(SizeScaledFilter):
     """Mosaic with blocks of ``face_size / 5`` pixels (at strength 1), each the block's mean."""
 
     name = "pixelate"
-
-    def __init__(self, strength: float = 1.0, mask: MaskSpec | None = None) -> None:
-        super().__init__(mask)
-        if strength <= 0:
-            raise ValueError(f"strength must be positive, got {strength}")
-        self.strength = strength
 
     def block_size(self, size: float) -> int:
         return max(2, round(self.strength * size / PIXELATE_BLOCKS_PER_FACE))
