@@ -21,21 +21,16 @@ import numpy as np
 from common import DATA, RESULTS, machine_line, markdown_table, require_data
 from veil.detection import load_detector
 from veil.faces import Faces
-from veil.filters import MaskSpec, make_filter
-from veil.filters.base import RegionFilter
+from veil.filters import MaskSpec, PixelateFilter, make_filter
 
 
-class FixedMosaic(RegionFilter):
-    """deface's mosaic: 20-pixel blocks whatever the face size, box mask, scale 1.3."""
+class FixedMosaic(PixelateFilter):
+    """deface's mosaic: 20-pixel blocks whatever the face size (used with a box mask, scale 1.3)."""
 
     name = "deface-mosaic-20px"
 
-    def transform(self, patch: np.ndarray, size: float) -> np.ndarray:
-        h, w = patch.shape[:2]
-        small = cv2.resize(patch, (max(1, -(-w // 20)), max(1, -(-h // 20))), interpolation=cv2.INTER_AREA)
-        return cv2.resize(small, (small.shape[1] * 20, small.shape[0] * 20), interpolation=cv2.INTER_NEAREST)[
-            :h, :w
-        ]
+    def block_size(self, size: float) -> int:
+        return 20
 
 
 def main() -> None:
@@ -71,7 +66,7 @@ def main() -> None:
 
     filters = {
         "none (clean photo)": None,
-        "deface mosaic, fixed 20 px": FixedMosaic(MaskSpec("box", 1.3, 0.0)),
+        "deface mosaic, fixed 20 px": FixedMosaic(mask=MaskSpec("box", 1.3, 0.0)),
         "veil pixelate (default)": make_filter("pixelate"),
         "veil blur (default)": make_filter("blur"),
         "veil solid": make_filter("solid"),

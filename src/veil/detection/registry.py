@@ -10,7 +10,7 @@ DEFAULT_DETECTOR = "centerface"
 DEFAULT_DETECT_SCALE = 2.0
 """Chosen in benchmarks/results/detection.md: best AP on WIDER hard and on masked faces."""
 
-# Each detector's own default threshold, chosen in benchmarks/results/detection.md.
+# Each detector's own default threshold; centerface's from benchmarks/results/detection_thresholds.md.
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "yunet": 0.5,
     "centerface": 0.3,  # recall first: +7 pts hard recall over 0.4 for 1.4 FP/img more
