@@ -1,7 +1,8 @@
 """The ``veil`` command line: parses flags, calls the API, prints one line per problem.
 
-``veil PATH...`` anonymises (the default command); ``veil detect PATH... --json FILE``
-only detects. Exit status: 0 all good, 1 some file failed, 2 bad usage.
+``veil PATH...`` anonymises photos and videos (the default command); ``veil detect
+PATH... --json FILE`` only detects; ``veil --camera 0`` anonymises live input.
+Exit status: 0 all good, 1 some file failed, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from veil import __version__
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, DetectorUnavailable, detector_names
 from veil.errors import VeilError
 from veil.filters import FILTER_NAMES, MASK_SHAPES
-from veil.media import Job, Skipped, plan_jobs
+from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
-from veil.pipeline import Anonymizer, Settings
+from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
 from veil.report import FileRecord, build_report, write_json
+from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
 
 
 class DefaultCommandGroup(click.Group):
@@ -57,10 +59,26 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--detect-scale",
             type=click.FloatRange(min=0.05, max=8),
-            default=DEFAULT_DETECT_SCALE,
+            default=None,
+            help=f"Run the detector on the frame resized by this factor; 2 finds smaller faces "
+            f"(upscaling stops at 4096 px). Default: {DEFAULT_DETECT_SCALE:g} for photos, "
+            f"{DEFAULT_VIDEO_DETECT_SCALE:g} for video.",
+        ),
+        click.option(
+            "--memory",
+            type=click.IntRange(min=0, max=1000),
+            default=DEFAULT_MEMORY,
             show_default=True,
-            help="Run the detector on the image resized by this factor; 2 finds smaller faces "
-            "(upscaling stops at 4096 px).",
+            help="Video: cover a face this many frames before and after it was detected, "
+            "and across gaps this long.",
+        ),
+        click.option(
+            "--tracking",
+            type=click.Choice(TRACKING_MODES),
+            default="both",
+            show_default=True,
+            help="Video: 'both' fills gaps and extends tracks both ways; 'forward' only carries "
+            "the last box forward; 'off' trusts every frame's detector alone.",
         ),
         click.option(
             "--max-pixels",
@@ -80,17 +98,19 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="veil")
 def main() -> None:
-    """Anonymise faces in photos.
+    """Anonymise faces in photos and videos.
 
     \b
       veil photo.jpg                  writes photo_anonymized.jpg
-      veil photos/ -o out/            every photo under photos/, tree recreated in out/
+      veil clip.mov                   writes clip_anonymized.mp4 (audio kept)
+      veil media/ -o out/             every photo and video under media/, tree recreated in out/
+      veil --camera 0                 live preview of the webcam, anonymised
       veil detect photos/ --json faces.json
     """
 
 
 @main.command("anonymize")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (or file, for one input)."
 )
@@ -129,7 +149,30 @@ def main() -> None:
     "--keep-metadata", is_flag=True, help="Keep EXIF/GPS/XMP (stripped by default; ICC is always kept)."
 )
 @click.option(
-    "--report", type=click.Path(path_type=Path), help="Write every face and what was applied as JSON."
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Write every face (per frame for video, with track ids) and what was applied as JSON.",
+)
+@click.option("--codec", default=None, help="Video encoder (default: libx264; libvpx-vp9 for .webm).")
+@click.option(
+    "--crf",
+    type=click.IntRange(0, 51),
+    default=EncoderSettings.crf,
+    show_default=True,
+    help="Video quality: lower is better and bigger.",
+)
+@click.option(
+    "--preset",
+    default=EncoderSettings.preset,
+    show_default=True,
+    help="x264 speed preset (ultrafast ... veryslow).",
+)
+@click.option("--pix-fmt", default=None, help="Video pixel format (default yuv420p; yuv444p for odd sizes).")
+@click.option("--no-audio", "no_audio", is_flag=True, help="Drop audio (kept and copied by default).")
+@click.option("--camera", type=int, default=None, help="Anonymise a live camera (device index) instead.")
+@click.option("--stream", "stream_url", default=None, help="Anonymise a live stream URL (rtsp://, http://...).")
+@click.option(
+    "--preview/--no-preview", default=None, help="Live: show a window (default: when a display exists)."
 )
 @detector_options
 def anonymize_command(
@@ -140,14 +183,26 @@ def anonymize_command(
     debug: bool,
     filter_name: str,
     image: Path | None,
+    no_audio: bool,
+    camera: int | None,
+    stream_url: str | None,
+    preview: bool | None,
     **settings: Any,
 ) -> None:
-    """Anonymise photos: files or folders (recursive). Inputs are never modified."""
-    chosen = Settings(filter=filter_name, image=str(image) if image else None, **settings)
+    """Anonymise photos and videos: files or folders (recursive). Inputs are never modified."""
+    live = camera is not None or stream_url is not None
+    if live and paths:
+        raise click.UsageError("give either paths or --camera/--stream, not both")
+    if not live and not paths:
+        raise click.UsageError("give at least one photo, video or folder (or --camera / --stream)")
+    chosen = Settings(filter=filter_name, image=str(image) if image else None, audio=not no_audio, **settings)
     anonymizer = build_anonymizer(chosen, debug)
+    if live:
+        run_live(anonymizer, camera if camera is not None else str(stream_url), output, preview, debug)
+        return
     records, errors = run_batch(
         *plan_jobs(list(paths), output),
-        lambda job: anonymizer.process_file(job.source, job.output),
+        lambda job, on_frame: anonymizer.process_file(job.source, job.output, on_frame),
         quiet,
         debug,
     )
@@ -168,7 +223,10 @@ def detect_command(
     """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
     anonymizer = build_anonymizer(Settings(**settings), debug)
     records, errors = run_batch(
-        *plan_jobs(list(paths), None), lambda job: anonymizer.detect_file(job.source), quiet, debug
+        *plan_jobs(list(paths), None),
+        lambda job, on_frame: anonymizer.detect_file(job.source, on_frame),
+        quiet,
+        debug,
     )
     save_json(json_path, build_report(records, errors))
     finish(records, errors, quiet)
@@ -186,21 +244,25 @@ def build_anonymizer(settings: Settings, debug: bool) -> Anonymizer:
 def run_batch(
     jobs: list[Job],
     skipped: list[Skipped],
-    work: Callable[[Job], FileRecord],
+    work: Callable[[Job, FrameProgress], FileRecord],
     quiet: bool,
     debug: bool,
 ) -> tuple[list[FileRecord], list[tuple[Path, str]]]:
-    """Run ``work`` on every job; a failure is reported and the batch goes on."""
+    """Run ``work`` on every job; a failure is reported and the batch goes on.
+
+    ``work`` gets a callback for per-frame progress (videos).
+    """
     errors: list[tuple[Path, str]] = []
     for item in skipped:
         report_error(item.path, item.reason)
         errors.append((item.path, item.reason))
     records: list[FileRecord] = []
     started = time.perf_counter()
-    with progress(len(jobs), quiet) as advance:
+    show_frames = any(is_video(job.source) for job in jobs)
+    with progress(len(jobs), quiet, show_frames) as (advance, on_frame):
         for job in jobs:
             try:
-                records.append(work(job))
+                records.append(work(job, on_frame))
             except VeilError as exc:
                 reason = getattr(exc, "reason", str(exc))
                 report_error(job.source, reason)
@@ -219,11 +281,19 @@ def run_batch(
 main_elapsed = [0.0]  # seconds spent in the last batch, for the summary line
 
 
+FrameProgress = Callable[[int, int | None], None]
+
+
 @contextmanager
-def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr for batches (silent with -q or a single file)."""
-    if quiet or total < 2:
-        yield lambda: None
+def progress(
+    total: int, quiet: bool, frames: bool = False
+) -> Iterator[tuple[Callable[[], None], FrameProgress]]:
+    """Progress bars on stderr: files for batches, frames for videos (silent with -q).
+
+    Yields ``advance()`` (one more file done) and ``on_frame(done, total)``.
+    """
+    if quiet or (total < 2 and not frames):
+        yield (lambda: None), (lambda done, total: None)
         return
     from rich.progress import (
         BarColumn,
@@ -242,8 +312,17 @@ def progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
         console=stderr_console(),
     )
     with bar:
-        task = bar.add_task("files", total=total)
-        yield lambda: bar.advance(task)
+        files = bar.add_task("files", total=total, visible=total > 1)
+        frame_task = bar.add_task("frames", total=None, visible=False)
+
+        def advance() -> None:
+            bar.advance(files)
+            bar.reset(frame_task, total=None, visible=False)
+
+        def on_frame(done: int, count: int | None) -> None:
+            bar.update(frame_task, completed=done, total=count, visible=True)
+
+        yield advance, on_frame
 
 
 def stderr_console() -> Any:
@@ -267,7 +346,7 @@ def save_json(path: Path, data: dict[str, Any]) -> None:
 def finish(records: list[FileRecord], errors: list[tuple[Path, str]], quiet: bool) -> None:
     """Print the one-line summary and exit non-zero if anything failed."""
     if not quiet:
-        faces = sum(len(record.faces) for record in records)
+        faces = sum(record.face_count for record in records)
         failed = f", {len(errors)} failed" if errors else ""
         click.echo(
             f"veil: {len(records)} file{'s' * (len(records) != 1)}, {faces} face{'s' * (faces != 1)}"
@@ -276,6 +355,26 @@ def finish(records: list[FileRecord], errors: list[tuple[Path, str]], quiet: boo
         )
     if errors:
         sys.exit(1)
+
+
+def run_live(
+    anonymizer: Anonymizer, source: int | str, output: Path | None, preview: bool | None, debug: bool
+) -> None:
+    """Anonymise a camera or stream until it ends or the user presses q / Ctrl-C."""
+    from veil.live import has_display, run_live_source
+
+    show = has_display() if preview is None else preview
+    if output is None and not show:
+        raise click.UsageError("live input needs -o FILE or a display for --preview")
+    click.echo("veil: live; press q in the preview window or Ctrl-C to stop", err=True)
+    try:
+        frames = run_live_source(anonymizer, source, output, show)
+    except VeilError as exc:
+        if debug:
+            traceback.print_exc()
+        report_error(Path(str(source)), getattr(exc, "reason", str(exc)))
+        sys.exit(1)
+    click.echo(f"veil: live stopped after {frames} frames", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,22 +1,42 @@
-"""`Settings` and `Anonymizer`: detect -> filter, for arrays and for files.
+"""`Settings` and `Anonymizer`: detect -> (track) -> filter, for arrays, photos and videos.
 
-An image is the one-frame case; video (a later issue) feeds frames through
-the same `Anonymizer.anonymize`.
+An image is the one-frame case: a video runs the same detector and filter on
+each frame, with `TemporalCoverage` between them so that frames where the
+detector missed a face are still covered.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, Detector, load_detector
+from veil.detection.base import ScaledDetector
 from veil.faces import Faces
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, RegionFilter, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS, read_photo, write_photo
-from veil.report import FileRecord
+from veil.media.video import (
+    BackgroundWorker,
+    EncoderSettings,
+    Frame,
+    VideoReader,
+    VideoWriter,
+    is_video,
+)
+from veil.report import FileRecord, FrameRecord
+from veil.tracking import DEFAULT_MEMORY, TemporalCoverage, TrackingMode
+
+FrameCallback = Callable[[int, int | None], None]
+"""``on_frame(frames_done, frames_total_or_None)``, for progress bars."""
+
+DEFAULT_VIDEO_DETECT_SCALE = 1.0
+"""Video frames are detected at their own size by default: faces in video are
+rarely as small as in WIDER's crowd photos, the tracker covers the frames a
+detector misses, and 2x would cost 4x per frame (benchmarks/results/video.md)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +48,7 @@ class Settings:
 
     detector: str = DEFAULT_DETECTOR
     threshold: float | None = None  # None: the detector's own default
-    detect_scale: float = DEFAULT_DETECT_SCALE
+    detect_scale: float | None = None  # None: 2x for photos, 1x for video
     filter: str = DEFAULT_FILTER
     mask: str = "ellipse"
     mask_scale: float = 1.3
@@ -38,9 +58,30 @@ class Settings:
     image: str | None = None
     keep_metadata: bool = False
     max_pixels: int = DEFAULT_MAX_PIXELS
+    # video
+    memory: int = DEFAULT_MEMORY
+    tracking: TrackingMode = "both"
+    codec: str | None = None
+    crf: int = EncoderSettings.crf
+    preset: str = EncoderSettings.preset
+    pix_fmt: str | None = None
+    audio: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields, plus the detection scales actually used (``detect_scale`` None means auto)."""
+        return {**asdict(self), "scale_used": {"photo": self.photo_scale, "video": self.video_scale}}
+
+    @property
+    def photo_scale(self) -> float:
+        return self.detect_scale or DEFAULT_DETECT_SCALE
+
+    @property
+    def video_scale(self) -> float:
+        return self.detect_scale or DEFAULT_VIDEO_DETECT_SCALE
+
+    @property
+    def encoder(self) -> EncoderSettings:
+        return EncoderSettings(self.codec, self.crf, self.preset, self.pix_fmt, self.audio)
 
 
 class Anonymizer:
@@ -54,9 +95,14 @@ class Anonymizer:
         if settings is None:
             settings = Settings(**overrides)
         elif overrides:
-            settings = Settings(**{**settings.to_json(), **overrides})
+            settings = replace(settings, **overrides)
         self.settings = settings
-        self.detector: Detector = load_detector(settings.detector, settings.threshold, settings.detect_scale)
+        base = load_detector(settings.detector, settings.threshold)
+        photo, video = settings.photo_scale, settings.video_scale
+        self.detector: Detector = ScaledDetector(base, photo) if photo != 1 else base
+        self.video_detector: Detector = ScaledDetector(base, video) if video != 1 else base
+        # a sanity check now, so a bad --memory or --tracking fails before any file
+        TemporalCoverage(settings.memory, settings.tracking)
         self.filter: Filter = make_filter(
             settings.filter,
             mask=MaskSpec(settings.mask, settings.mask_scale, settings.feather),
@@ -80,15 +126,85 @@ class Anonymizer:
             return self.filter.regions(faces, width, height)
         return [tuple(int(v) for v in box) for box in faces.xyxy]  # type: ignore[misc]
 
-    def detect_file(self, source: str | Path) -> FileRecord:
-        """Detection only, for ``veil detect``."""
+    def track(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, Faces]]:
+        """Detect and track faces through a stream of frames.
+
+        Yields each frame with every face to hide in it, detected or filled in
+        from its track, ``memory`` frames after it went in (the look-ahead).
+        """
+        coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
+        held: dict[int, Frame] = {}
+        for frame in frames:
+            held[frame.index] = frame
+            for index, faces in coverage.push(frame.index, self.video_detector.detect(frame.pixels)):
+                yield held.pop(index), faces
+        for index, faces in coverage.flush():
+            yield held.pop(index), faces
+
+    def process_video(
+        self,
+        source: str | Path,
+        output: str | Path | None,
+        on_frame: FrameCallback | None = None,
+    ) -> FileRecord:
+        """Anonymise a video file into ``output`` (or only detect and track, when ``output`` is None).
+
+        Decoding, detection and filtering + encoding run on three threads, so
+        they overlap. ``on_frame(done, total)`` reports progress.
+        """
+        records: list[FrameRecord] = []
+        with VideoReader(source) as reader:
+            info = reader.info
+            writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
+
+            def finish_frame(item: tuple[Frame, Faces]) -> None:
+                frame, faces = item
+                regions = self.regions(faces, info.width, info.height)
+                if writer is not None:
+                    writer.write(self.filter.apply(frame.pixels, faces), frame.pts)
+                records.append(FrameRecord(frame.index, frame.time, faces, regions))
+                if on_frame is not None:
+                    on_frame(len(records), info.frames)
+
+            worker = BackgroundWorker(finish_frame)
+            try:
+                for item in self.track(reader.frames()):
+                    worker.submit(item)
+                worker.finish()
+                if writer is not None:
+                    writer.close()
+            except BaseException:
+                worker.finish_quietly()
+                if writer is not None:
+                    writer.abort()
+                raise
+        return FileRecord(
+            Path(source),
+            info.width,
+            info.height,
+            Faces.empty(),
+            output=None if output is None else Path(output),
+            filter_name=self.settings.filter if output is not None else None,
+            mask_shape=self.settings.mask if output is not None else None,
+            frames=records,
+            fps=float(info.fps),
+        )
+
+    def detect_file(self, source: str | Path, on_frame: FrameCallback | None = None) -> FileRecord:
+        """Detection only, for ``veil detect`` (videos are tracked too)."""
+        if is_video(source):
+            return self.process_video(source, None, on_frame)
         photo = read_photo(source, self.settings.max_pixels)
         faces = self.detect(photo.pixels)
         return FileRecord(Path(source), photo.width, photo.height, faces)
 
-    def process_file(self, source: str | Path, output: str | Path) -> FileRecord:
-        """Read, anonymise and atomically write one photo; the input is never touched."""
+    def process_file(
+        self, source: str | Path, output: str | Path, on_frame: FrameCallback | None = None
+    ) -> FileRecord:
+        """Read, anonymise and atomically write one photo or video; the input is never touched."""
         source, output = Path(source), Path(output)
+        if is_video(source):
+            return self.process_video(source, output, on_frame)
         photo = read_photo(source, self.settings.max_pixels)
         hidden, faces = self.anonymize(photo.pixels)
         write_photo(output, photo.with_pixels(hidden), keep_metadata=self.settings.keep_metadata)

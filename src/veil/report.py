@@ -15,11 +15,53 @@ import numpy as np
 
 from veil.errors import MediaError
 from veil.faces import Faces
+from veil.tracking import FILL_SOURCE
+
+
+def faces_json(
+    faces: Faces,
+    regions: list[tuple[int, int, int, int]] | None = None,
+    filter_name: str | None = None,
+    mask_shape: str | None = None,
+) -> list[dict[str, Any]]:
+    """The JSON list for the faces of one frame (and what was applied to each)."""
+    entries = []
+    for i in range(len(faces)):
+        landmarks = None
+        if faces.landmarks is not None and not np.isnan(faces.landmarks[i]).any():
+            landmarks = [[round(float(x), 2), round(float(y), 2)] for x, y in faces.landmarks[i]]
+        face: dict[str, Any] = {
+            "box": [round(float(v), 2) for v in faces.xyxy[i]],
+            "score": round(float(faces.score[i]), 4),
+            "landmarks": landmarks,
+            "detector": str(faces.source[i]),
+        }
+        if faces.track_id is not None:
+            face["track"] = int(faces.track_id[i])
+            face["filled"] = faces.source[i] == FILL_SOURCE
+        if filter_name is not None and regions is not None and i < len(regions):
+            face["action"] = {
+                "filter": filter_name,
+                "mask": mask_shape,
+                "region": [int(v) for v in regions[i]],
+            }
+        entries.append(face)
+    return entries
+
+
+@dataclass
+class FrameRecord:
+    """The faces hidden in one video frame (detected or filled in from a track)."""
+
+    index: int
+    time: float
+    faces: Faces
+    regions: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
 class FileRecord:
-    """What happened to one file: its faces and, for anonymisation, what was applied."""
+    """What happened to one file: its faces (photo) or frames (video) and what was applied."""
 
     path: Path
     width: int
@@ -29,32 +71,35 @@ class FileRecord:
     filter_name: str | None = None
     mask_shape: str | None = None
     regions: list[tuple[int, int, int, int]] = field(default_factory=list)
+    frames: list[FrameRecord] | None = None  # video only
+    fps: float | None = None
+
+    @property
+    def face_count(self) -> int:
+        """Faces in a photo; distinct tracks (people) in a video."""
+        if self.frames is None:
+            return len(self.faces)
+        ids = {
+            int(i) for frame in self.frames if frame.faces.track_id is not None for i in frame.faces.track_id
+        }
+        return len(ids)
 
     def to_json(self) -> dict[str, Any]:
-        faces = []
-        for i in range(len(self.faces)):
-            landmarks = None
-            if self.faces.landmarks is not None and not np.isnan(self.faces.landmarks[i]).any():
-                landmarks = [[round(float(x), 2), round(float(y), 2)] for x, y in self.faces.landmarks[i]]
-            face: dict[str, Any] = {
-                "box": [round(float(v), 2) for v in self.faces.xyxy[i]],
-                "score": round(float(self.faces.score[i]), 4),
-                "landmarks": landmarks,
-                "detector": str(self.faces.source[i]),
-            }
-            if self.filter_name is not None and i < len(self.regions):
-                face["action"] = {
-                    "filter": self.filter_name,
-                    "mask": self.mask_shape,
-                    "region": [int(v) for v in self.regions[i]],
+        record: dict[str, Any] = {"path": str(self.path), "width": self.width, "height": self.height}
+        if self.frames is None:
+            record["faces"] = faces_json(self.faces, self.regions, self.filter_name, self.mask_shape)
+        else:
+            record["fps"] = self.fps
+            record["frame_count"] = len(self.frames)
+            record["tracks"] = self.face_count
+            record["frames"] = [
+                {
+                    "index": frame.index,
+                    "time": round(frame.time, 4),
+                    "faces": faces_json(frame.faces, frame.regions, self.filter_name, self.mask_shape),
                 }
-            faces.append(face)
-        record: dict[str, Any] = {
-            "path": str(self.path),
-            "width": self.width,
-            "height": self.height,
-            "faces": faces,
-        }
+                for frame in self.frames
+            ]
         if self.output is not None:
             record["output"] = str(self.output)
         return record

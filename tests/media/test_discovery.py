@@ -49,15 +49,34 @@ def test_never_overwrites_an_input(tmp_path):
     assert "overwrite an input" in skipped[0].reason
 
 
-def test_missing_unsupported_and_video_are_reported(tmp_path):
+def test_missing_and_unsupported_are_reported(tmp_path):
     doc = touch(tmp_path / "doc.pdf")
-    clip = touch(tmp_path / "clip.mp4")
-    jobs, skipped = plan_jobs([tmp_path / "gone.jpg", doc, clip])
+    jobs, skipped = plan_jobs([tmp_path / "gone.jpg", doc])
     reasons = {s.path.name: s.reason for s in skipped}
     assert not jobs
     assert "no such file" in reasons["gone.jpg"]
     assert "unsupported format '.pdf'" in reasons["doc.pdf"]
-    assert "video" in reasons["clip.mp4"]
+    assert "videos: " in reasons["doc.pdf"]
+
+
+def test_videos_become_mp4_unless_the_output_names_a_container(tmp_path):
+    mov = touch(tmp_path / "in" / "clip.mov")
+    gif = touch(tmp_path / "in" / "sub" / "loop.gif")
+    touch(tmp_path / "in" / "photo.jpg")
+    jobs, _ = plan_jobs([mov])
+    assert jobs[0].output == tmp_path / "in" / "clip_anonymized.mp4"
+    jobs, _ = plan_jobs([tmp_path / "in"], tmp_path / "out")
+    assert sorted(str(j.output.relative_to(tmp_path)) for j in jobs) == [
+        "out/clip.mp4",
+        "out/photo.jpg",
+        "out/sub/loop.mp4",
+    ]
+    jobs, _ = plan_jobs([mov], tmp_path / "exact.mkv")
+    assert jobs[0].output == tmp_path / "exact.mkv"
+    jobs, _ = plan_jobs([gif], tmp_path / "loop.gif")
+    assert jobs[0].output == tmp_path / "loop.gif"
+    jobs, _ = plan_jobs([gif], tmp_path / "still.png")  # a photo name for a video: a folder
+    assert jobs[0].output == tmp_path / "still.png" / "loop.mp4"
 
 
 def test_colliding_outputs_are_refused(tmp_path):

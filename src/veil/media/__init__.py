@@ -2,14 +2,30 @@
 
 from veil.media.discovery import OUTPUT_SUFFIX, Job, Skipped, default_output, plan_jobs
 from veil.media.images import IMAGE_EXTENSIONS, Photo, read_photo, write_photo
+from veil.media.video import (
+    VIDEO_EXTENSIONS,
+    EncoderSettings,
+    Frame,
+    VideoInfo,
+    VideoReader,
+    VideoWriter,
+    is_video,
+)
 
 __all__ = [
     "IMAGE_EXTENSIONS",
     "OUTPUT_SUFFIX",
+    "VIDEO_EXTENSIONS",
+    "EncoderSettings",
+    "Frame",
     "Job",
     "Photo",
     "Skipped",
+    "VideoInfo",
+    "VideoReader",
+    "VideoWriter",
     "default_output",
+    "is_video",
     "plan_jobs",
     "read_photo",
     "write_photo",

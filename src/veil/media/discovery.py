@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veil.media.images import IMAGE_EXTENSIONS
+from veil.media.video import DEFAULT_VIDEO_SUFFIX, OUTPUT_CONTAINERS, VIDEO_EXTENSIONS, is_video
 
 OUTPUT_SUFFIX = "_anonymized"
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg"}
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,27 @@ class Skipped:
 
 
 def default_output(source: Path) -> Path:
-    """``photo.jpg`` -> ``photo_anonymized.jpg`` beside it."""
-    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{source.suffix}")
+    """``photo.jpg`` -> ``photo_anonymized.jpg`` and ``clip.mov`` -> ``clip_anonymized.mp4``, beside it.
+
+    Videos become H.264 MP4, which plays everywhere, whatever they came in.
+    """
+    suffix = DEFAULT_VIDEO_SUFFIX if is_video(source) else source.suffix
+    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{suffix}")
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS
+    return path.suffix.lower() in IMAGE_EXTENSIONS or is_video(path)
+
+
+def _renamed(source: Path, target: Path) -> Path:
+    """A video written into an output folder becomes MP4, as `default_output` does."""
+    return target.with_suffix(DEFAULT_VIDEO_SUFFIX) if is_video(source) else target
 
 
 def _unsupported_reason(path: Path) -> str:
-    if path.suffix.lower() in VIDEO_EXTENSIONS:
-        return f"video ({path.suffix}) is not supported yet; photos only in this version"
-    supported = ", ".join(sorted({ext.lstrip(".") for ext in IMAGE_EXTENSIONS}))
-    return f"unsupported format '{path.suffix or '(none)'}' (supported: {supported})"
+    photos = ", ".join(sorted({ext.lstrip(".") for ext in IMAGE_EXTENSIONS}))
+    videos = ", ".join(sorted({ext.lstrip(".") for ext in VIDEO_EXTENSIONS}))
+    return f"unsupported format '{path.suffix or '(none)'}' (photos: {photos}; videos: {videos})"
 
 
 def _walk(folder: Path, exclude: Path | None) -> list[Path]:
@@ -64,9 +72,12 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
     """Decide every output path up front.
 
     * a file -> ``NAME_anonymized.EXT`` beside it, or ``OUTPUT/NAME.EXT``, or
-      exactly ``OUTPUT`` when one file is given and ``OUTPUT`` has an image extension;
-    * a folder -> its photos, recursively; with ``OUTPUT`` the relative tree is
-      recreated under it.
+      exactly ``OUTPUT`` when one file is given and ``OUTPUT`` has a file extension
+      of the same kind (photo or video);
+    * a folder -> its photos and videos, recursively; with ``OUTPUT`` the relative
+      tree is recreated under it.
+
+    Videos are written as MP4 unless ``OUTPUT`` is an exact file name in another container.
 
     An input is never an output: such a job is skipped with a reason, as are
     missing paths, unsupported files and two inputs mapping to one output.
@@ -77,8 +88,12 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
         output is not None
         and len(inputs) == 1
         and inputs[0].is_file()
-        and is_supported(output)
         and not output.is_dir()
+        and (
+            output.suffix.lower() in OUTPUT_CONTAINERS
+            if is_video(inputs[0])
+            else output.suffix.lower() in IMAGE_EXTENSIONS
+        )
     )
     exclude = output.resolve() if output is not None else None
     for item in inputs:
@@ -86,14 +101,18 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
             skipped.append(Skipped(item, "no such file or directory"))
         elif item.is_dir():
             for source in _walk(item, exclude):
-                target = default_output(source) if output is None else output / source.relative_to(item)
+                target = (
+                    default_output(source)
+                    if output is None
+                    else _renamed(source, output / source.relative_to(item))
+                )
                 jobs.append(Job(source, target))
         elif not is_supported(item):
             skipped.append(Skipped(item, _unsupported_reason(item)))
         elif output is None:
             jobs.append(Job(item, default_output(item)))
         else:
-            jobs.append(Job(item, output if output_is_file else output / item.name))
+            jobs.append(Job(item, output if output_is_file else _renamed(item, output / item.name)))
 
     sources = {job.source.resolve() for job in jobs}
     seen: set[Path] = set()

@@ -1,0 +1,234 @@
+"""Temporal coverage for video: link detections into tracks and cover the frames a detector missed.
+
+One uncovered frame leaks a face, and detectors flicker. `TemporalCoverage`
+takes each frame's detections in order and gives frames back ``memory``
+frames later, when it knows what came after them. Then it can:
+
+* **interpolate** a track across a gap of up to ``memory`` frames, between the
+  detections before and after the gap (a moving face stays covered, unlike a
+  box carried forward);
+* **extend** a track ``memory`` frames past its last detection (predicted with
+  the track's motion) and ``memory`` frames *before* its first one (the face
+  was there before the detector caught it);
+* **grow** every filled box with its distance from the nearest real detection,
+  to absorb motion the prediction got wrong.
+
+Only ``memory`` frames are held back, so a video is processed in one
+streaming pass. ``mode="forward"`` reproduces the short-term detection memory
+of the seed thesis (last box carried forward, no motion, no look-ahead) as a
+baseline; ``mode="off"`` is per-frame detection only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from veil.faces import Faces, box_iou
+
+FILL_SOURCE = "track-fill"
+TrackingMode = Literal["both", "forward", "off"]
+TRACKING_MODES: tuple[TrackingMode, ...] = ("both", "forward", "off")
+
+DEFAULT_MEMORY = 10
+"""Frames covered on each side of a detection; see benchmarks/results/video_coverage.md."""
+DEFAULT_GROWTH = 0.03
+"""Filled boxes grow by this fraction of their size per frame away from a detection."""
+MAX_GROWTH = 1.6
+MATCH_IOU = 0.3
+"""IoU needed to link a detection to a track, measured on boxes doubled in size
+(so a small face that moved about one face width per frame still links)."""
+VELOCITY_WINDOW = 5
+
+
+@dataclass
+class Track:
+    """The detections of one face, in frame order."""
+
+    id: int
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+
+    def add(self, index: int, box: np.ndarray, score: float) -> None:
+        self.frames.append(index)
+        self.boxes.append(np.asarray(box, np.float64))
+        self.scores.append(float(score))
+
+    @property
+    def last(self) -> int:
+        return self.frames[-1]
+
+    def velocity(self, position: int = -1, backwards: bool = False) -> np.ndarray:
+        """Per-frame change of ``x1, y1, x2, y2`` at detection ``position``.
+
+        A least-squares slope over up to `VELOCITY_WINDOW` detections ending at
+        ``position`` (or starting there, when extrapolating ``backwards``).
+        """
+        position %= len(self.frames)
+        if backwards:
+            chosen = slice(position, position + VELOCITY_WINDOW)
+        else:
+            chosen = slice(max(0, position - VELOCITY_WINDOW + 1), position + 1)
+        frames = np.asarray(self.frames[chosen], np.float64)
+        if len(frames) < 2:
+            return np.zeros(4)
+        boxes = np.stack(self.boxes[chosen])
+        centred = frames - frames.mean()
+        slope: np.ndarray = centred @ (boxes - boxes.mean(axis=0)) / float(centred @ centred)
+        # A face cannot plausibly move more than half its size per frame; a
+        # larger slope is a mis-link or a detector jump, so damp it.
+        size = float(np.mean(boxes[:, 2:] - boxes[:, :2]))
+        return np.clip(slope, -0.5 * size, 0.5 * size)
+
+    def predict(self, index: int) -> np.ndarray:
+        """The box expected at a later frame ``index`` from the track's motion."""
+        return self.boxes[-1] + self.velocity() * (index - self.last)
+
+
+def grown(box: np.ndarray, factor: float) -> np.ndarray:
+    """``box`` scaled about its centre by ``factor``."""
+    centre = (box[:2] + box[2:]) / 2
+    half = (box[2:] - box[:2]) / 2 * factor
+    return np.concatenate([centre - half, centre + half])
+
+
+class Tracker:
+    """Greedy IoU association with constant-velocity prediction (SORT without the Kalman filter).
+
+    Hungarian assignment buys little here: ambiguous pairs are rare after
+    prediction, and a wrong link still covers both faces.
+    """
+
+    def __init__(self, max_age: int) -> None:
+        self.max_age = max_age
+        self.active: list[Track] = []
+        self.finished: list[Track] = []
+        self._next_id = 0
+
+    def update(self, index: int, faces: Faces) -> np.ndarray:
+        """Link this frame's faces to tracks; returns a track id per face."""
+        self.finished.extend(t for t in self.active if index - t.last > self.max_age)
+        self.active = [t for t in self.active if index - t.last <= self.max_age]
+        ids = np.full(len(faces), -1, np.int64)
+        if self.active and len(faces):
+            predicted = np.stack([grown(t.predict(index), 2.0) for t in self.active])
+            ious = box_iou(predicted, np.stack([grown(b, 2.0) for b in faces.xyxy.astype(np.float64)]))
+            for flat in np.argsort(-ious, axis=None, kind="stable"):
+                t, f = np.unravel_index(flat, ious.shape)
+                if ious[t, f] < MATCH_IOU:
+                    break
+                if ids[f] >= 0 or self.active[t].last == index:
+                    continue
+                self.active[t].add(index, faces.xyxy[f], float(faces.score[f]))
+                ids[f] = self.active[t].id
+        for f in np.flatnonzero(ids < 0):
+            track = Track(self._next_id)
+            self._next_id += 1
+            track.add(index, faces.xyxy[f], float(faces.score[f]))
+            self.active.append(track)
+            ids[f] = track.id
+        return ids
+
+    def tracks(self) -> list[Track]:
+        return self.finished + self.active
+
+
+class TemporalCoverage:
+    """Streaming gap filling: `push` a frame's detections, get finished frames back ``memory`` later.
+
+    >>> coverage = TemporalCoverage(memory=10)            # doctest: +SKIP
+    >>> for index, faces in enumerate(per_frame_detections):
+    ...     for done_index, covered in coverage.push(index, faces):
+    ...         ...                                       # hide `covered` in frame done_index
+    >>> for done_index, covered in coverage.flush(): ...
+    """
+
+    def __init__(
+        self, memory: int = DEFAULT_MEMORY, mode: TrackingMode = "both", growth: float = DEFAULT_GROWTH
+    ) -> None:
+        if memory < 0:
+            raise ValueError("memory must be >= 0")
+        if mode not in TRACKING_MODES:
+            raise ValueError(f"unknown tracking mode {mode!r}; choose from {', '.join(TRACKING_MODES)}")
+        self.memory = memory if mode != "off" else 0
+        self.mode = mode
+        self.growth = growth
+        self.tracker = Tracker(max_age=self.memory)
+        self._pending: deque[tuple[int, Faces]] = deque()
+
+    @property
+    def delay(self) -> int:
+        """How many frames `push` holds back before returning a frame."""
+        return self.memory if self.mode == "both" else 0
+
+    def push(self, index: int, faces: Faces) -> Iterator[tuple[int, Faces]]:
+        """Add frame ``index`` (frames must come in increasing order); yield frames now final."""
+        ids = self.tracker.update(index, faces)
+        self._pending.append((index, replace(faces, track_id=ids)))
+        while self._pending and self._pending[0][0] <= index - self.delay:
+            yield self._finish(*self._pending.popleft(), latest=index)
+        self._forget(index)
+
+    def flush(self) -> Iterator[tuple[int, Faces]]:
+        """The frames still held back, at the end of the video."""
+        latest = self._pending[-1][0] if self._pending else 0
+        while self._pending:
+            yield self._finish(*self._pending.popleft(), latest=latest)
+
+    def _finish(self, index: int, detected: Faces, latest: int) -> tuple[int, Faces]:
+        if self.memory == 0:
+            return index, detected
+        present = set(detected.track_id.tolist()) if detected.track_id is not None else set()
+        boxes, scores, ids = [], [], []
+        for track in self.tracker.tracks():
+            if track.id in present:
+                continue
+            filled = self._fill(track, index, latest)
+            if filled is not None:
+                boxes.append(filled[0])
+                scores.append(filled[1])
+                ids.append(track.id)
+        if not boxes:
+            return index, detected
+        fills = Faces(np.stack(boxes), np.asarray(scores), track_id=np.asarray(ids), source=FILL_SOURCE)
+        return index, Faces.concat([detected, fills])
+
+    def _fill(self, track: Track, index: int, latest: int) -> tuple[np.ndarray, float] | None:
+        """The box covering ``track`` at frame ``index`` where it was not detected, if any."""
+        frames = track.frames
+        position = int(np.searchsorted(frames, index))
+        before = position - 1 if position > 0 else None
+        after = position if position < len(frames) and frames[position] <= latest else None
+        if self.mode == "forward":
+            after = None
+        gap_before = index - frames[before] if before is not None else None
+        gap_after = frames[after] - index if after is not None else None
+        box: np.ndarray
+        if gap_before is not None and gap_after is not None and gap_before + gap_after - 1 <= self.memory:
+            assert before is not None and after is not None
+            weight = gap_before / (gap_before + gap_after)
+            box = (1 - weight) * track.boxes[before] + weight * track.boxes[after]
+            distance = min(gap_before, gap_after)
+            score = min(track.scores[before], track.scores[after])
+        elif gap_before is not None and gap_before <= self.memory:
+            assert before is not None
+            motion = track.velocity(before) if self.mode == "both" else np.zeros(4)
+            box = track.boxes[before] + motion * gap_before
+            distance, score = gap_before, track.scores[before]
+        elif gap_after is not None and gap_after <= self.memory:
+            assert after is not None
+            box = track.boxes[after] - track.velocity(after, backwards=True) * gap_after
+            distance, score = gap_after, track.scores[after]
+        else:
+            return None
+        return grown(box, min(MAX_GROWTH, 1 + self.growth * distance)), score
+
+    def _forget(self, index: int) -> None:
+        """Drop finished tracks that can no longer reach a pending frame (bounded memory)."""
+        oldest = self._pending[0][0] if self._pending else index
+        self.tracker.finished = [t for t in self.tracker.finished if t.last + self.memory >= oldest]

@@ -1,0 +1,162 @@
+"""Video in and out: frames, timing, rotation, audio and size survive; bad input fails cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import EXAMPLES, make_clip
+from veil.errors import MediaError
+from veil.media.video import EncoderSettings, VideoReader, VideoWriter
+
+
+def copy_through(source: Path, target: Path, settings: EncoderSettings | None = None) -> None:
+    """Decode and re-encode unchanged, as the pipeline does around its filter."""
+    with VideoReader(source) as reader:
+        writer = VideoWriter(target, reader, settings or EncoderSettings())
+        for frame in reader.frames():
+            writer.write(frame.pixels, frame.pts)
+        writer.close()
+
+
+def streams(path: Path) -> dict[str, list[av.stream.Stream]]:
+    with av.open(str(path)) as container:
+        found: dict[str, list] = {"video": [], "audio": []}
+        for stream in container.streams:
+            found.setdefault(stream.type, []).append(
+                (stream.codec_context.name, stream.frames, float(stream.time_base * (stream.duration or 0)))
+            )
+        return found
+
+
+def decoded(path: Path) -> list[av.VideoFrame]:
+    with av.open(str(path)) as container:
+        return [frame for frame in container.decode(video=0)]
+
+
+def audio_seconds(path: Path) -> float:
+    with av.open(str(path)) as container:
+        return sum(frame.samples / frame.sample_rate for frame in container.decode(audio=0))
+
+
+def test_frames_timing_and_audio_survive(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    copy_through(clip, out)
+    source, result = decoded(clip), decoded(out)
+    assert len(result) == len(source) == 20
+    assert [f.time for f in result] == pytest.approx([f.time for f in source], abs=1e-3)
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].average_rate == 10
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
+    assert audio_seconds(out) == pytest.approx(audio_seconds(clip), abs=0.01)
+    assert streams(out)["audio"][0][0] == "aac"  # copied, not re-encoded into something else
+
+
+def test_no_audio_drops_audio(clip, tmp_path):
+    out = tmp_path / "silent.mp4"
+    copy_through(clip, out, EncoderSettings(audio=False))
+    assert streams(out)["audio"] == []
+    assert len(decoded(out)) == 20
+
+
+def test_variable_frame_rate_is_kept(tmp_path):
+    times = [0, 40, 200, 240, 600, 650, 700, 1500, 1540, 1580]
+    source = make_clip(tmp_path / "vfr.mp4", frames=len(times), pts=times)
+    out = tmp_path / "out.mp4"
+    copy_through(source, out)
+    assert [round(f.time * 1000) for f in decoded(out)] == times
+
+
+def test_odd_size_is_kept_exactly(tmp_path):
+    source = make_clip(tmp_path / "odd.mp4", size=(321, 241), frames=5)
+    out = tmp_path / "out.mp4"
+    copy_through(source, out)
+    frame = decoded(out)[0]
+    assert (frame.width, frame.height) == (321, 241)
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_rotated_video_is_read_upright_and_keeps_its_flag(tmp_path, rotation):
+    upright = cv2.imread(str(EXAMPLES / "newton.png"))[40:280, 200:520]
+    source = make_clip(tmp_path / "phone.mp4", rotation=rotation, frames=3)
+    with VideoReader(source) as reader:
+        assert (reader.info.width, reader.info.height) == (320, 240)
+        first = next(iter(reader.frames())).pixels
+    assert np.abs(first.astype(int) - upright).mean() < 5
+    out = tmp_path / "out.mp4"
+    copy_through(source, out)
+    stored = decoded(out)[0]
+    assert (stored.width, stored.height) == (240, 320)  # stored sideways, as the input was
+    assert stored.rotation == decoded(source)[0].rotation
+
+
+def test_audio_the_container_refuses_is_reencoded(tmp_path):
+    source = make_clip(tmp_path / "pcm.mkv", audio="pcm_s16le")
+    out = tmp_path / "out.mp4"
+    copy_through(source, out)
+    assert streams(out)["audio"][0][0] == "aac"
+    assert audio_seconds(out) == pytest.approx(2.0, abs=0.1)
+
+
+def test_gif_in_and_out(tmp_path):
+    source = make_clip(tmp_path / "loop.gif", codec="gif", audio=None, frames=8)
+    for name in ("out.mp4", "out.gif"):
+        copy_through(source, tmp_path / name)
+        assert len(decoded(tmp_path / name)) == 8
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"this is not a video at all" * 50, "cannot open as video"),
+    ],
+)
+def test_unreadable_input_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    with pytest.raises(MediaError, match=message):
+        VideoReader(path)
+
+
+def test_audio_only_file_has_no_video_stream(tmp_path):
+    path = tmp_path / "voice.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=16000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 16000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with pytest.raises(MediaError, match="no video stream"):
+        VideoReader(path)
+
+
+def test_truncated_video_fails_and_leaves_no_partial_output(clip, tmp_path):
+    data = clip.read_bytes()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(data[: len(data) // 3])
+    out = tmp_path / "out.mp4"
+    with pytest.raises(MediaError):
+        copy_through(broken, out)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_unknown_output_container_and_codec(clip, tmp_path):
+    with VideoReader(clip) as reader:
+        with pytest.raises(MediaError, match=r"cannot write video as '\.xyz'"):
+            VideoWriter(tmp_path / "out.xyz", reader, EncoderSettings())
+        with pytest.raises(MediaError, match="unknown encoder"):
+            VideoWriter(tmp_path / "out.mp4", reader, EncoderSettings(codec="nonsense264"))
+    assert not list(tmp_path.glob(".out*"))
+
+
+def test_unwritable_output_folder(clip, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with VideoReader(clip) as reader, pytest.raises(MediaError, match="cannot write here"):
+        VideoWriter(blocker / "out.mp4", reader, EncoderSettings())

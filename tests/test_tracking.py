@@ -1,0 +1,98 @@
+"""Temporal coverage: gaps are filled where the face really is, tracks extend both ways, streaming works."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from veil.faces import Faces, box_iou
+from veil.tracking import FILL_SOURCE, TemporalCoverage, Tracker
+
+
+def moving_face(index: int, x0: float = 10.0, speed: float = 8.0, size: float = 40.0) -> np.ndarray:
+    return np.array([x0 + speed * index, 50, x0 + speed * index + size, 50 + size], np.float32)
+
+
+def run(coverage: TemporalCoverage, detections: dict[int, list[np.ndarray]], frames: int) -> dict[int, Faces]:
+    out: dict[int, Faces] = {}
+    for index in range(frames):
+        boxes = detections.get(index, [])
+        faces = Faces(np.array(boxes).reshape(-1, 4), np.full(len(boxes), 0.9), source="test")
+        out.update(coverage.push(index, faces))
+    out.update(coverage.flush())
+    return out
+
+
+def best_iou(faces: Faces, truth: np.ndarray) -> float:
+    return float(box_iou(faces.xyxy, truth[None]).max()) if len(faces) else 0.0
+
+
+def test_gap_is_interpolated_where_the_face_moved():
+    missed = {5, 6, 7, 8}
+    detections = {i: [moving_face(i)] for i in range(20) if i not in missed}
+    out = run(TemporalCoverage(memory=6), detections, 20)
+    for i in missed:
+        assert out[i].source.tolist() == [FILL_SOURCE]
+        assert best_iou(out[i], moving_face(i)) > 0.75  # follows the motion
+    # the seed's carry-forward memory keeps the last box and falls behind a moving face
+    carried = run(TemporalCoverage(memory=6, mode="forward"), detections, 20)
+    assert best_iou(carried[8], moving_face(8)) < best_iou(out[8], moving_face(8)) - 0.2
+
+
+def test_tracks_extend_before_their_first_and_after_their_last_detection():
+    detections = {i: [moving_face(i)] for i in range(10, 20)}
+    out = run(TemporalCoverage(memory=4), detections, 30)
+    covered = {i for i, faces in out.items() if best_iou(faces, moving_face(i)) > 0.5}
+    # frame 6 is settled when only frame 10's detection is known: no motion yet to extrapolate
+    assert set(range(7, 24)) <= covered <= set(range(6, 24))
+    assert len(out[5]) == 0 and len(out[24]) == 0  # memory is a bound, not a hint
+    forward = run(TemporalCoverage(memory=4, mode="forward"), detections, 30)
+    assert len(forward[9]) == 0 and len(forward[21]) == 1  # no look-ahead, only carried forward
+
+
+def test_off_mode_returns_the_detections_unchanged():
+    detections = {i: [moving_face(i)] for i in range(0, 10, 2)}
+    out = run(TemporalCoverage(memory=5, mode="off"), detections, 10)
+    assert [len(out[i]) for i in range(10)] == [1, 0] * 5
+
+
+def test_streaming_delay_and_order():
+    coverage = TemporalCoverage(memory=3)
+    returned: list[int] = []
+    for index in range(10):
+        done = [i for i, _ in coverage.push(index, Faces.empty())]
+        assert done == ([index - 3] if index >= 3 else [])
+        returned += done
+    returned += [i for i, _ in coverage.flush()]
+    assert returned == list(range(10))
+
+
+def test_two_faces_keep_separate_track_ids():
+    detections = {i: [moving_face(i), moving_face(i, x0=400, speed=-6)] for i in range(15)}
+    out = run(TemporalCoverage(memory=2), detections, 15)
+    first = out[0].track_id.tolist()
+    assert len(set(first)) == 2
+    for i in range(15):
+        # the face moving right keeps the id it started with
+        right = int(np.argmin(out[i].xyxy[:, 0]))
+        assert out[i].track_id[right] == out[0].track_id[int(np.argmin(out[0].xyxy[:, 0]))]
+
+
+def test_filled_boxes_grow_with_distance_from_a_detection():
+    detections = {0: [moving_face(0, speed=0)]}
+    out = run(TemporalCoverage(memory=8), detections, 9)
+    widths = [float(out[i].width[0]) for i in range(1, 9)]
+    assert widths == sorted(widths) and widths[-1] > widths[0]
+
+
+def test_tracker_links_a_fast_small_face():
+    tracker = Tracker(max_age=2)
+    ids = [tracker.update(i, Faces(moving_face(i, speed=15, size=20)[None], [0.9]))[0] for i in range(6)]
+    assert len(set(ids)) == 1
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="memory"):
+        TemporalCoverage(memory=-1)
+    with pytest.raises(ValueError, match="tracking mode"):
+        TemporalCoverage(mode="sideways")  # type: ignore[arg-type]

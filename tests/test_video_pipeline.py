@@ -1,0 +1,135 @@
+"""Videos end to end through the CLI: every frame covered, everything else kept, errors contained."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import av
+import jsonschema
+import numpy as np
+from click.testing import CliRunner
+
+from tests.conftest import EXAMPLES, clip_face_box, make_clip, require_data
+from veil.cli import main
+from veil.report import schema
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="bgr24") for frame in container.decode(video=0)]
+
+
+def audio_seconds(path: Path) -> float:
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return 0.0
+        return sum(frame.samples / frame.sample_rate for frame in container.decode(audio=0))
+
+
+def test_every_frame_is_covered_and_the_rest_is_kept(clip):
+    code, _ = run(str(clip), "-q")
+    assert code == 0
+    out = clip.with_name("clip_anonymized.mp4")
+    source, hidden = frames_of(clip), frames_of(out)
+    assert len(hidden) == len(source) == 20
+    assert audio_seconds(out) == audio_seconds(clip) > 1.9
+    for index, (before, after) in enumerate(zip(source, hidden, strict=True)):
+        x1, y1, x2, y2 = clip_face_box(index)
+        inside = np.abs(before[y1:y2, x1:x2].astype(int) - after[y1:y2, x1:x2]).mean()
+        corner = np.abs(before[:40, :40].astype(int) - after[:40, :40]).mean()
+        assert inside > 15, f"face visible in frame {index}"
+        assert corner < 6, f"background damaged in frame {index}"
+
+
+def test_report_has_every_frame_with_tracks(clip, tmp_path):
+    report = tmp_path / "report.json"
+    code, _ = run(str(clip), "--report", str(report), "-q", "--filter", "pixelate")
+    assert code == 0
+    data = json.loads(report.read_text())
+    jsonschema.validate(data, schema())
+    (entry,) = data["files"]
+    assert entry["frame_count"] == len(entry["frames"]) == 20 and entry["fps"] == 10
+    assert [frame["index"] for frame in entry["frames"]] == list(range(20))
+    for frame in entry["frames"]:
+        assert frame["faces"], f"no face in frame {frame['index']}"
+        face = frame["faces"][0]
+        assert isinstance(face["track"], int) and isinstance(face["filled"], bool)
+        assert face["action"]["filter"] == "pixelate"
+
+
+def test_detect_tracks_a_video(clip, tmp_path):
+    out = tmp_path / "faces.json"
+    code, output = run("detect", str(clip), "--json", str(out))
+    assert code == 0
+    assert "1 file, 1 face" in output  # one person, one track
+    entry = json.loads(out.read_text())["files"][0]
+    assert len(entry["frames"]) == 20 and "output" not in entry
+    assert not clip.with_name("clip_anonymized.mp4").exists()
+
+
+def test_folder_mixes_photos_and_videos_and_survives_a_broken_clip(clip, tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    shutil.move(clip, folder / "clip.mov")
+    shutil.copy(EXAMPLES / "newton.png", folder / "newton.png")
+    data = (folder / "clip.mov").read_bytes()
+    (folder / "broken.mp4").write_bytes(data[: len(data) // 3])
+    code, output = run(str(folder), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert "broken.mp4" in output and "2 files" in output and "1 failed" in output
+    assert len(frames_of(tmp_path / "out" / "clip.mp4")) == 20
+    assert (tmp_path / "out" / "newton.png").is_file()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip.mp4", "newton.png"]
+
+
+def test_no_audio_and_encoder_options(clip, tmp_path):
+    out = tmp_path / "small.mkv"
+    code, _ = run(str(clip), "-o", str(out), "--no-audio", "--crf", "35", "--preset", "ultrafast", "-q")
+    assert code == 0
+    assert audio_seconds(out) == 0 and len(frames_of(out)) == 20
+
+
+def test_bad_encoder_is_a_file_error_not_a_crash(clip, tmp_path):
+    code, output = run(str(clip), "-o", str(tmp_path / "x.mp4"), "--codec", "nonsense264")
+    assert code == 1 and "unknown encoder" in output
+    assert not list(tmp_path.glob("*x*"))
+
+
+def test_stream_input_records_a_playable_file(clip, tmp_path):
+    out = tmp_path / "live.mp4"
+    code, output = run("--stream", str(clip), "-o", str(out), "--no-preview")
+    assert code == 0, output
+    assert len(frames_of(out)) == 20
+    code, output = run("--stream", str(clip), "--no-preview")
+    assert code == 2 and "needs -o" in output
+
+
+def test_rotated_phone_video_is_covered_upright(tmp_path):
+    source = make_clip(tmp_path / "phone.mp4", rotation=90, frames=6)
+    code, _ = run(str(source), "-q", "--report", str(tmp_path / "r.json"))
+    assert code == 0
+    entry = json.loads((tmp_path / "r.json").read_text())["files"][0]
+    assert (entry["width"], entry["height"]) == (320, 240)
+    for frame in entry["frames"]:
+        x1, y1, x2, y2 = frame["faces"][0]["box"]
+        tx1, ty1, tx2, ty2 = clip_face_box(frame["index"])
+        assert abs((x1 + x2) / 2 - (tx1 + tx2) / 2) < 25 and abs((y1 + y2) / 2 - (ty1 + ty2) / 2) < 25
+
+
+def test_real_clip_is_tracked(tmp_path):
+    source = require_data("video/short_hamilton_clip.mp4")
+    out = tmp_path / "faces.json"
+    code, _ = run("detect", str(source), "--json", str(out), "-q")
+    assert code == 0
+    entry = json.loads(out.read_text())["files"][0]
+    assert len(entry["frames"]) == 275
+    with_face = sum(bool(frame["faces"]) for frame in entry["frames"])
+    assert with_face > 0.9 * 275
+    assert entry["tracks"] < 60  # linked across frames, not one track per detection
