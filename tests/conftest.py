@@ -22,6 +22,16 @@ PORTRAIT_FACES = {
 SOLVAY_PEOPLE = 29
 
 
+def run_cli(*args: str) -> tuple[int, str]:
+    """Run ``veil ARGS`` in-process; returns the exit code and everything printed."""
+    from click.testing import CliRunner
+
+    from veil.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
 def require_data(relative: str) -> Path:
     """The path under ../shared/data, or skip the test when it is absent."""
     path = DATA / relative

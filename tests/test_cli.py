@@ -11,16 +11,10 @@ import cv2
 import jsonschema
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import EXAMPLES, PORTRAIT_FACES
-from veil.cli import main
+from tests.conftest import run_cli as run
 from veil.report import schema
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 
 @pytest.fixture()

@@ -9,16 +9,10 @@ from pathlib import Path
 import av
 import jsonschema
 import numpy as np
-from click.testing import CliRunner
 
 from tests.conftest import EXAMPLES, clip_face_box, make_clip, require_data
-from veil.cli import main
+from tests.conftest import run_cli as run
 from veil.report import schema
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 
 def frames_of(path: Path) -> list[np.ndarray]:
@@ -133,3 +127,19 @@ def test_real_clip_is_tracked(tmp_path):
     with_face = sum(bool(frame["faces"]) for frame in entry["frames"])
     assert with_face > 0.9 * 275
     assert entry["tracks"] < 60  # linked across frames, not one track per detection
+
+
+def test_detect_every_must_leave_no_frame_uncovered(clip):
+    code, output = run(str(clip), "--detect-every", "5", "--memory", "2")
+    assert code == 2 and "--detect-every" in output
+    code, output = run(str(clip), "--detect-every", "2", "--tracking", "off")
+    assert code == 2
+
+
+def test_detect_every_second_frame_still_covers_every_frame(clip, tmp_path):
+    report = tmp_path / "r.json"
+    code, _ = run(str(clip), "-q", "--detect-every", "2", "--report", str(report))
+    assert code == 0
+    frames = json.loads(report.read_text())["files"][0]["frames"]
+    assert all(frame["faces"] for frame in frames)
+    assert all(face["filled"] for frame in frames[1::2] for face in frame["faces"])

@@ -73,6 +73,14 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "and across gaps this long.",
         ),
         click.option(
+            "--detect-every",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Video: run the detector on every n-th frame only; tracks cover the frames between "
+            "(faster, slightly less safe).",
+        ),
+        click.option(
             "--tracking",
             type=click.Choice(TRACKING_MODES),
             default="both",

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, Detector, load_detector
+from veil.detection import (
+    DEFAULT_DETECT_SCALE,
+    DEFAULT_DETECTOR,
+    Detector,
+    default_threshold,
+    detector_names,
+    load_detector,
+)
 from veil.detection.base import ScaledDetector
 from veil.faces import Faces
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, RegionFilter, make_filter
@@ -29,6 +36,8 @@ from veil.media.video import (
 )
 from veil.report import FileRecord, FrameRecord
 from veil.tracking import DEFAULT_MEMORY, TemporalCoverage, TrackingMode
+
+DETECTOR_NAMES = set(detector_names())
 
 FrameCallback = Callable[[int, int | None], None]
 """``on_frame(frames_done, frames_total_or_None)``, for progress bars."""
@@ -60,6 +69,7 @@ class Settings:
     max_pixels: int = DEFAULT_MAX_PIXELS
     # video
     memory: int = DEFAULT_MEMORY
+    detect_every: int = 1  # video: run the detector on every n-th frame; tracking covers the rest
     tracking: TrackingMode = "both"
     codec: str | None = None
     crf: int = EncoderSettings.crf
@@ -69,7 +79,13 @@ class Settings:
 
     def to_json(self) -> dict[str, Any]:
         """The fields, plus the detection scales actually used (``detect_scale`` None means auto)."""
-        return {**asdict(self), "scale_used": {"photo": self.photo_scale, "video": self.video_scale}}
+        used: dict[str, Any] = {"scale_used": {"photo": self.photo_scale, "video": self.video_scale}}
+        if self.threshold is None and self.detector in DETECTOR_NAMES:
+            used["threshold_used"] = {
+                "photo": default_threshold(self.detector),
+                "video": default_threshold(self.detector, video=True),
+            }
+        return {**asdict(self), **used}
 
     @property
     def photo_scale(self) -> float:
@@ -98,11 +114,16 @@ class Anonymizer:
             settings = replace(settings, **overrides)
         self.settings = settings
         base = load_detector(settings.detector, settings.threshold)
-        photo, video = settings.photo_scale, settings.video_scale
+        photo = settings.photo_scale
         self.detector: Detector = ScaledDetector(base, photo) if photo != 1 else base
-        self.video_detector: Detector = ScaledDetector(base, video) if video != 1 else base
-        # a sanity check now, so a bad --memory or --tracking fails before any file
-        TemporalCoverage(settings.memory, settings.tracking)
+        self._video_detector: Detector | None = None
+        # sanity checks now, so bad video settings fail before any file
+        memory = TemporalCoverage(settings.memory, settings.tracking).memory
+        if not 1 <= settings.detect_every <= memory + 1:
+            raise ValueError(
+                f"--detect-every must be between 1 and memory + 1 = {memory + 1} "
+                "(with tracking on), or the frames between detections go uncovered"
+            )
         self.filter: Filter = make_filter(
             settings.filter,
             mask=MaskSpec(settings.mask, settings.mask_scale, settings.feather),
@@ -110,6 +131,19 @@ class Anonymizer:
             colour=settings.colour,
             image=settings.image,
         )
+
+    @property
+    def video_detector(self) -> Detector:
+        """The detector for video frames: its own scale and, unless set, its own threshold."""
+        if self._video_detector is None:
+            settings = self.settings
+            threshold = settings.threshold
+            if threshold is None and settings.detector in DETECTOR_NAMES:
+                threshold = default_threshold(settings.detector, video=True)
+            base = load_detector(settings.detector, threshold)
+            scale = settings.video_scale
+            self._video_detector = ScaledDetector(base, scale) if scale != 1 else base
+        return self._video_detector
 
     def detect(self, frame: np.ndarray) -> Faces:
         """Faces in a BGR frame, in its own pixels."""
@@ -134,9 +168,11 @@ class Anonymizer:
         """
         coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
         held: dict[int, Frame] = {}
+        every = self.settings.detect_every
         for frame in frames:
             held[frame.index] = frame
-            for index, faces in coverage.push(frame.index, self.video_detector.detect(frame.pixels)):
+            found = self.video_detector.detect(frame.pixels) if frame.index % every == 0 else Faces.empty()
+            for index, faces in coverage.push(frame.index, found):
                 yield held.pop(index), faces
         for index, faces in coverage.flush():
             yield held.pop(index), faces

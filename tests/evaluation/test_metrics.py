@@ -61,3 +61,19 @@ def test_threshold_sets_recall_and_precision():
     result = score_detections([(boxes, np.array([0.9, 0.3, 0.8]))], [(GT, ALL)], threshold=0.5)
     assert result.recall == 0.5  # the second face scores below the threshold
     assert result.precision == 0.5  # one TP, one FP above it
+
+
+def test_coverage_counts_only_pixels_under_the_mask():
+    from veil.evaluation import covered_fraction, uncovered
+    from veil.filters import MaskSpec
+
+    face = np.array([100, 100, 140, 140])
+    box_mask = MaskSpec("box", 1.0, 0.0)
+    assert covered_fraction(face, face[None], box_mask, 640, 480) == 1.0
+    assert covered_fraction(face, np.empty((0, 4)), box_mask, 640, 480) == 0.0
+    half = np.array([[100, 100, 120, 140]])
+    assert covered_fraction(face, half, box_mask, 640, 480) == pytest.approx(0.5)
+    # an ellipse inscribed in the face box leaves its corners: pi/4 of the area
+    ellipse = MaskSpec("ellipse", 1.0, 0.0)
+    assert covered_fraction(face, face[None], ellipse, 640, 480) == pytest.approx(np.pi / 4, abs=0.03)
+    assert uncovered(np.stack([face, face + 300]), face[None], box_mask, 640, 480).tolist() == [False, True]

