@@ -199,3 +199,11 @@ def test_unwritable_output_folder(clip, tmp_path):
     blocker.write_text("x")
     with VideoReader(clip) as reader, pytest.raises(MediaError, match="cannot write here"):
         VideoWriter(blocker / "out.mp4", reader, EncoderSettings())
+
+
+def test_repeated_timestamps_do_not_lose_frames(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    with VideoReader(clip) as reader, VideoWriter(out, reader, EncoderSettings(audio=False)) as writer:
+        for frame in reader.frames():
+            writer.write(frame.pixels, (frame.pts or 0) // 2048 * 2048)  # pairs of frames share a time
+    assert len(decoded(out)) == 20

@@ -124,16 +124,18 @@ class VideoReader:
             raise MediaError(source, "the file ends before any frame (an empty or truncated video)") from None
         except _av_errors() as exc:
             raise MediaError(source, f"cannot open as video ({_reason(exc)})") from None
-        if not self.container.streams.video:
+        try:
+            if not self.container.streams.video:
+                raise MediaError(source, "no video stream in this file")
+            self.stream = self.container.streams.video[0]
+            if self.stream.codec_context is None:
+                raise MediaError(source, "unknown video codec (FFmpeg has no decoder for it)")
+            self.stream.thread_type = "AUTO"
+            self.rotation = self._rotation()
+            self.info = self._probe()
+        except BaseException:
             self.container.close()
-            raise MediaError(source, "no video stream in this file")
-        self.stream = self.container.streams.video[0]
-        if self.stream.codec_context is None:
-            self.container.close()
-            raise MediaError(source, "unknown video codec (FFmpeg has no decoder for it)")
-        self.stream.thread_type = "AUTO"
-        self.rotation = self._rotation()
-        self.info = self._probe()
+            raise
 
     def _rotation(self) -> int:
         """Clockwise degrees the frames must turn to be upright (0, 90, 180 or 270)."""
@@ -173,7 +175,8 @@ class VideoReader:
 
     def frames(self) -> Iterator[Frame]:
         """Every frame, upright, decoded one step ahead in a background thread."""
-        self.container.seek(0)
+        with contextlib.suppress(*_av_errors()):
+            self.container.seek(0)  # back to the first frame (a live stream cannot: it goes on)
         return prefetch(self._decode(), depth=4)
 
     def _decode(self) -> Iterator[Frame]:
@@ -249,6 +252,7 @@ class VideoWriter:
             self.abort()
             raise
         self._count = 0
+        self._last_pts: int | None = None
 
     def _open_video(
         self, settings: EncoderSettings, fps: Fraction | None, size: tuple[int, int] | None
@@ -298,9 +302,12 @@ class VideoWriter:
         if self.turns:
             pixels = np.ascontiguousarray(np.rot90(pixels, self.turns))
         frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
-        frame.pts = pts if pts is not None else self._next_pts()
-        frame.time_base = self.time_base
-        self._last_pts = frame.pts
+        if pts is None:
+            pts = self._next_pts()
+        elif self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1  # broken source timing: encoders need strictly rising pts
+        frame.pts, frame.time_base = pts, self.time_base
+        self._last_pts = pts
         self._count += 1
         try:
             self._mux(self.stream.encode(frame))
@@ -309,7 +316,7 @@ class VideoWriter:
 
     def _next_pts(self) -> int:
         step = 1 / (float(self.stream.codec_context.framerate or 25) * float(self.time_base))
-        return round(getattr(self, "_last_pts", -step) + step)
+        return 0 if self._last_pts is None else round(self._last_pts + max(1.0, step))
 
     def _mux(self, packets: Iterable[av.Packet]) -> None:
         for packet in packets:
