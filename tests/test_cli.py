@@ -128,3 +128,26 @@ def test_keep_metadata_flag(tmp_path):
     run(str(source), "-q", "--keep-metadata", "-o", str(tmp_path / "kept.jpg"))
     with Image.open(tmp_path / "kept.jpg") as image:
         assert image.getexif()[0x013B] == "Jane Doe"
+
+
+def test_eval_detect_scores_a_detector_and_a_detections_file_alike(tmp_path):
+    from tests.evaluation.test_datasets import coco_of_portraits
+
+    coco = coco_of_portraits(tmp_path)
+    # at 1x: CenterFace at 2x boxes a face this large too tightly (IoU 0.47), which eval rightly counts
+    plot, out = tmp_path / "pr.png", tmp_path / "eval.json"
+    code, output = run(
+        "eval", "detect", "--dataset", str(coco), "--detect-scale=1", "--plot", str(plot), "--out", str(out)
+    )
+    assert code == 0, output
+    assert "| all | 1.000 | 1.000 | 1.000 | 0.00 | 2 | 2 |" in output
+    assert cv2.imread(str(plot)) is not None
+    assert json.loads(out.read_text())["subsets"]["all"]["ap"] == 1.0
+    code, _ = run("detect", str(tmp_path / "images"), "--json", str(tmp_path / "d.json"), "--detect-scale=1")
+    code, from_file = run("eval", "detect", "--dataset", str(coco), "--detections", str(tmp_path / "d.json"))
+    assert code == 0 and "| all | 1.000 | 1.000 | 1.000 | 0.00 | 2 | 2 |" in from_file
+
+
+def test_eval_errors_are_one_line(tmp_path):
+    code, output = run("eval", "detect", "--dataset", str(tmp_path))
+    assert code == 1 and "no known ground truth" in output and "Traceback" not in output

@@ -18,9 +18,15 @@ from typing import Any
 import click
 
 from veil import __version__
-from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, DetectorUnavailable, detector_names
+from veil.detection import (
+    DEFAULT_DETECT_SCALE,
+    DEFAULT_DETECTOR,
+    DetectorUnavailable,
+    default_threshold,
+    detector_names,
+)
 from veil.errors import VeilError
-from veil.filters import FILTER_NAMES, MASK_SHAPES
+from veil.filters import FILTER_NAMES, MASK_SHAPES, make_filter
 from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
@@ -114,6 +120,7 @@ def main() -> None:
       veil media/ -o out/             every photo and video under media/, tree recreated in out/
       veil --camera 0                 live preview of the webcam, anonymised
       veil detect photos/ --json faces.json
+      veil eval detect --dataset wider/        AP, recall, precision on your own ground truth
     """
 
 
@@ -238,6 +245,200 @@ def detect_command(
     )
     save_json(json_path, build_report(records, errors))
     finish(records, errors, quiet)
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Measure detection, privacy and utility on your own data (tables as in benchmarks/)."""
+
+
+def eval_output(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        help="Also write the result: .json (everything) or .md (the tables).",
+    )(func)
+
+
+@eval_group.command("detect")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="WIDER txt folder (+ .mat subsets), VOC folder, COCO json, or a gt.json / faces.json folder.",
+)
+@click.option(
+    "--detections",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Score this `veil detect --json` file (any tool's, same schema) instead of running a detector.",
+)
+@click.option("--plot", type=click.Path(path_type=Path), help="Write the precision-recall curves as PNG.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N images.")
+@eval_output
+@detector_options
+def eval_detect_command(
+    dataset: Path,
+    detections: Path | None,
+    plot: Path | None,
+    limit: int | None,
+    out: Path | None,
+    quiet: bool,
+    debug: bool,
+    **settings: Any,
+) -> None:
+    """Detection AP, recall, precision, false positives and recall by face size."""
+    from veil.evaluation.detection import evaluate_detection, plot_curves
+    from veil.evaluation.tables import detection_tables
+
+    chosen = Settings(**settings)
+    detector = None if detections is not None else build_anonymizer(chosen, debug).detector
+    threshold = chosen.threshold
+    if threshold is None:
+        threshold = 0.0 if detections is not None else default_threshold(chosen.detector)
+    with progress(0, quiet, frames=True) as (_, on_frame):
+        counter = item_counter(on_frame)
+        result = run_eval(
+            debug,
+            lambda: evaluate_detection(dataset, threshold, detector, detections, limit, counter),
+        )
+    if result["ms_per_image"] is not None:
+        result["detector"] = chosen.to_json()
+    show(detection_tables(result), out, result, "Detection", quiet)
+    if plot is not None:
+        plot_curves(result, plot)
+    if not quiet and result["ms_per_image"] is not None:
+        click.echo(f"{result['ms_per_image']:.1f} ms per image (median)", err=True)
+
+
+@eval_group.command("privacy")
+@click.option(
+    "--identities",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Photos of people: identities.csv (file,identity) or one sub-folder per person.",
+)
+@click.option(
+    "--filter",
+    "filter_names",
+    multiple=True,
+    type=click.Choice(FILTER_NAMES),
+    help="Filters to attack (repeatable; default: blur, pixelate, solid).",
+)
+@click.option("--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True)
+@eval_output
+@detector_options
+def eval_privacy_command(
+    identities: Path,
+    filter_names: tuple[str, ...],
+    strength: float,
+    out: Path | None,
+    quiet: bool,
+    debug: bool,
+    **settings: Any,
+) -> None:
+    """Re-identification after anonymisation: naive, parrot and PCA+KNN attackers, against chance."""
+    from veil.evaluation.privacy import FaceEmbedder, evaluate_privacy, load_subjects
+    from veil.evaluation.tables import privacy_tables
+
+    names = filter_names or ("blur", "pixelate", "solid")
+    anonymizer = build_anonymizer(Settings(**settings), debug)
+    filters: dict[str, Any] = {"none (clean photo)": None}
+    filters.update({name: make_filter(name, strength=strength) for name in names})
+    with progress(0, quiet, frames=True) as (_, on_frame):
+        counter = item_counter(on_frame)
+
+        def work() -> dict[str, Any]:
+            subjects = load_subjects(identities, anonymizer.detector, counter(0))
+            return evaluate_privacy(subjects, filters, FaceEmbedder(), counter(len(filters)))
+
+        result = run_eval(debug, work)
+    show(privacy_tables(result), out, result, "Privacy", quiet)
+
+
+@eval_group.command("utility")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Face ground truth, in any format `veil eval detect` reads.",
+)
+@click.option(
+    "--filter",
+    "filter_names",
+    multiple=True,
+    type=click.Choice(FILTER_NAMES),
+    help="Filters to measure (repeatable; default: blur, pixelate, solid).",
+)
+@click.option("--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N images.")
+@eval_output
+@detector_options
+def eval_utility_command(
+    dataset: Path,
+    filter_names: tuple[str, ...],
+    strength: float,
+    limit: int | None,
+    out: Path | None,
+    quiet: bool,
+    debug: bool,
+    **settings: Any,
+) -> None:
+    """Is the anonymised face still detected, and how far do its landmarks move?"""
+    from veil.evaluation.datasets import load_detection_dataset
+    from veil.evaluation.tables import utility_tables
+    from veil.evaluation.utility import evaluate_utility
+
+    names = filter_names or ("blur", "pixelate", "solid")
+    anonymizer = build_anonymizer(Settings(**settings), debug)
+    filters = {name: make_filter(name, strength=strength) for name in names}
+    with progress(0, quiet, frames=True) as (_, on_frame):
+        counter = item_counter(on_frame)
+
+        def work() -> dict[str, Any]:
+            items = load_detection_dataset(dataset)[0]
+            items = items[:limit] if limit else items
+            return evaluate_utility(items, filters, anonymizer.detector, counter(len(items)))
+
+        result = run_eval(debug, work)
+    show(utility_tables(result), out, result, "Utility", quiet)
+
+
+def item_counter(on_frame: FrameProgress) -> Callable[[int], Callable[[], None]]:
+    """``counter(total)`` gives a ``tick()`` that advances the progress bar towards ``total``."""
+
+    def counter(total: int) -> Callable[[], None]:
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            on_frame(done[0], total or None)
+
+        return tick
+
+    return counter
+
+
+def run_eval(debug: bool, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run an evaluation; a data or setup problem is one line and exit status 1."""
+    try:
+        return work()
+    except (VeilError, FileNotFoundError, ImportError, ValueError) as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {getattr(exc, 'reason', None) or exc}", err=True)
+        sys.exit(1)
+
+
+def show(tables: list[Any], out: Path | None, result: dict[str, Any], title: str, quiet: bool) -> None:
+    from veil.evaluation.tables import markdown, save
+
+    click.echo(markdown(tables))
+    if out is not None:
+        try:
+            save(out, result, tables, title)
+        except VeilError as exc:
+            report_error(out, getattr(exc, "reason", str(exc)))
+            sys.exit(1)
 
 
 def build_anonymizer(settings: Settings, debug: bool) -> Anonymizer:

@@ -122,19 +122,23 @@ def build_report(
 
 def write_json(path: str | Path, data: dict[str, Any]) -> None:
     """Write JSON atomically (temp file, then rename)."""
+    write_text(path, json.dumps(data, indent=1) + "\n")
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write a text file atomically (temp file, then rename); a failure leaves nothing behind."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1)
-            stream.write("\n")
+            stream.write(text)
         os.replace(temp_name, path)
     except OSError as exc:
         with contextlib.suppress(OSError, UnboundLocalError):
             os.unlink(temp_name)
-        raise MediaError(path, f"cannot write JSON ({exc.strerror or exc})") from None
+        raise MediaError(path, f"cannot write ({exc.strerror or exc})") from None
 
 
 def schema() -> dict[str, Any]:

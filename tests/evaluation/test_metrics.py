@@ -77,3 +77,23 @@ def test_coverage_counts_only_pixels_under_the_mask():
     ellipse = MaskSpec("ellipse", 1.0, 0.0)
     assert covered_fraction(face, face[None], ellipse, 640, 480) == pytest.approx(np.pi / 4, abs=0.03)
     assert uncovered(np.stack([face, face + 300]), face[None], box_mask, 640, 480).tolist() == [False, True]
+
+
+def test_recall_by_size_buckets_faces_by_their_side():
+    from veil.evaluation.metrics import recall_by_size
+
+    truth = np.array([[0, 0, 10, 10], [100, 100, 140, 140], [200, 200, 400, 400]], float)
+    found = np.array([[100, 100, 140, 140], [200, 200, 400, 400]], float)
+    result = recall_by_size([(found, np.array([0.9, 0.2]))], [(truth, np.ones(3, bool))], threshold=0.5)
+    assert result["0-16 px"] == (0.0, 1)
+    assert result["32-64 px"] == (1.0, 1)
+    assert result[">=128 px"] == (0.0, 1)  # found, but below the threshold
+
+
+def test_precision_recall_curve_points():
+    from veil.evaluation.metrics import FP, TP, precision_recall_curve
+
+    precision, recall, scores = precision_recall_curve(np.array([TP, FP, TP]), np.array([0.9, 0.8, 0.7]), 4)
+    assert precision.tolist() == pytest.approx([1.0, 0.5, 2 / 3])
+    assert recall.tolist() == pytest.approx([0.25, 0.25, 0.5])
+    assert scores.tolist() == pytest.approx([0.9, 0.8, 0.7])

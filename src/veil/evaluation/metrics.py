@@ -25,9 +25,21 @@ def match_detections(
     iou_threshold: float = 0.5,
 ) -> np.ndarray:
     """Label each detection of one image TP, FP or IGNORED (same order as ``boxes``)."""
+    return matches(boxes, scores, gt_boxes, positive, iou_threshold)[0]
+
+
+def matches(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    gt_boxes: np.ndarray,
+    positive: np.ndarray,
+    iou_threshold: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`match_detections`'s labels, plus the ground-truth index each TP matched (-1 otherwise)."""
     labels = np.full(len(boxes), FP, np.int8)
+    matched = np.full(len(boxes), -1, np.int64)
     if len(boxes) == 0 or len(gt_boxes) == 0:
-        return labels
+        return labels, matched
     ious = box_iou(boxes, gt_boxes)
     taken = np.zeros(len(gt_boxes), bool)
     for i in np.argsort(-np.asarray(scores), kind="stable"):
@@ -35,10 +47,11 @@ def match_detections(
         best = int(np.argmax(candidates))
         if candidates[best] >= iou_threshold:
             labels[i] = TP
+            matched[i] = best
             taken[best] = True
         elif np.any(~positive & (ious[i] >= iou_threshold)):
             labels[i] = IGNORED
-    return labels
+    return labels, matched
 
 
 def average_precision(labels: np.ndarray, scores: np.ndarray, n_positive: int) -> float:
@@ -106,3 +119,54 @@ def score_detections(
         positives=n_positive,
         images=len(detections),
     )
+
+
+def precision_recall_curve(
+    labels: np.ndarray, scores: np.ndarray, n_positive: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and the score threshold at each distinct score (highest first)."""
+    keep = labels != IGNORED
+    labels, scores = labels[keep], np.asarray(scores, np.float64)[keep]
+    if len(labels) == 0 or n_positive == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    order = np.argsort(-scores, kind="stable")
+    hits = labels[order] == TP
+    ends = np.nonzero(np.diff(scores[order], append=-np.inf) != 0)[0]
+    tp = np.cumsum(hits)[ends]
+    fp = np.cumsum(~hits)[ends]
+    return tp / np.maximum(tp + fp, 1), tp / n_positive, scores[order][ends]
+
+
+SIZE_BUCKETS = ((0, 16), (16, 32), (32, 64), (64, 128), (128, float("inf")))
+"""Face size buckets (square root of the box area, in pixels) for recall by size."""
+
+
+def recall_by_size(
+    detections: list[tuple[np.ndarray, np.ndarray]],
+    ground_truth: list[tuple[np.ndarray, np.ndarray]],
+    threshold: float,
+    iou_threshold: float = 0.5,
+) -> dict[str, tuple[float, int]]:
+    """Recall at ``threshold`` per face size bucket: ``{"16-32": (recall, faces)}``."""
+    found: dict[tuple[float, float], list[int]] = {bucket: [0, 0] for bucket in SIZE_BUCKETS}
+    for (boxes, scores), (gt_boxes, positive) in zip(detections, ground_truth, strict=True):
+        keep = np.asarray(scores) >= threshold
+        gt_boxes = np.asarray(gt_boxes, np.float64).reshape(-1, 4)
+        kept = np.asarray(boxes).reshape(-1, 4)[keep]
+        _, matched = matches(kept, np.asarray(scores)[keep], gt_boxes, positive, iou_threshold)
+        hit = np.zeros(len(gt_boxes), bool)
+        hit[matched[matched >= 0]] = True
+        sides = np.clip(gt_boxes[:, 2:] - gt_boxes[:, :2], 0, None)
+        sizes = np.sqrt(sides[:, 0] * sides[:, 1])
+        for low, high in SIZE_BUCKETS:
+            inside = positive & (sizes >= low) & (sizes < high)
+            found[(low, high)][0] += int(np.sum(hit & inside))
+            found[(low, high)][1] += int(np.sum(inside))
+    return {
+        _bucket_name(low, high): (hit / total if total else float("nan"), total)
+        for (low, high), (hit, total) in found.items()
+    }
+
+
+def _bucket_name(low: float, high: float) -> str:
+    return f"{low:g}-{high:g} px" if high != float("inf") else f">={low:g} px"

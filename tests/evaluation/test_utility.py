@@ -1,0 +1,20 @@
+"""Utility of anonymised faces, on the shipped portraits."""
+
+from __future__ import annotations
+
+from tests.evaluation.test_datasets import coco_of_portraits
+from veil.detection import load_detector
+from veil.evaluation import load_detection_dataset
+from veil.evaluation.utility import evaluate_utility
+from veil.filters import make_filter
+
+
+def test_solid_hides_from_the_detector_and_a_light_blur_does_not(tmp_path):
+    items, _ = load_detection_dataset(coco_of_portraits(tmp_path))
+    filters = {"light blur": make_filter("blur", strength=0.05), "solid": make_filter("solid")}
+    result = evaluate_utility(items, filters, load_detector("centerface"))
+    assert result["faces"] == 2
+    light, solid = result["filters"]["light blur"], result["filters"]["solid"]
+    assert light["detected_before"] == 1.0 and light["detected_after"] == 1.0
+    assert light["landmark_error"] < 0.05  # landmarks barely move
+    assert solid["detected_after"] < 1.0
