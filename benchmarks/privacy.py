@@ -37,10 +37,11 @@ def main() -> None:
     filters = {
         "none (clean photo)": None,
         "deface mosaic, fixed 20 px": FixedMosaic(mask=MaskSpec("box", 1.3, 0.0)),
-        "blur (default)": make_filter("blur"),
-        "blur, strength 2": make_filter("blur", strength=2.0),
+        "blur": make_filter("blur"),
         "blur, strength 3": make_filter("blur", strength=3.0),
-        "pixelate": make_filter("pixelate"),
+        "blur, strength 8": make_filter("blur", strength=8.0),
+        "pixelate, blocks of face / 5 (veil 0.1)": make_filter("pixelate", strength=1 / 3),
+        "**pixelate (default: blocks of 0.6 x face)**": make_filter("pixelate"),
         "solid": make_filter("solid"),
     }
     result = evaluate_privacy(subjects, filters, FaceEmbedder())

@@ -87,7 +87,7 @@ def test_report_lists_every_face_and_action(folder, tmp_path):
     jsonschema.validate(data, schema())
     assert len(data["files"]) == 2 and len(data["errors"]) == 1
     actions = [face["action"] for entry in data["files"] for face in entry["faces"]]
-    assert actions and all(a["filter"] == "blur" and a["mask"] == "box" for a in actions)
+    assert actions and all(a["filter"] == "pixelate" and a["mask"] == "box" for a in actions)
     assert data["settings"]["detector"] == "centerface" and data["settings"]["scale_used"]["photo"] == 2.0
 
 

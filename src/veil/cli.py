@@ -26,7 +26,7 @@ from veil.detection import (
     detector_names,
 )
 from veil.errors import VeilError
-from veil.filters import FILTER_NAMES, MASK_SHAPES, make_filter
+from veil.filters import DEFAULT_FILTER, FILTER_NAMES, MASK_SHAPES, make_filter
 from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
@@ -129,7 +129,9 @@ def main() -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (or file, for one input)."
 )
-@click.option("--filter", "filter_name", type=click.Choice(FILTER_NAMES), default="blur", show_default=True)
+@click.option(
+    "--filter", "filter_name", type=click.Choice(FILTER_NAMES), default=DEFAULT_FILTER, show_default=True
+)
 @click.option(
     "--mask", type=click.Choice(MASK_SHAPES), default="ellipse", show_default=True, help="Mask shape."
 )
@@ -260,6 +262,27 @@ def eval_output(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def eval_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--filter`` (repeatable) and ``--strength`` for the evaluations that compare filters."""
+    func = click.option(
+        "--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True
+    )(func)
+    return click.option(
+        "--filter",
+        "filter_names",
+        multiple=True,
+        type=click.Choice(FILTER_NAMES),
+        help=f"Filters to measure (repeatable; default: {', '.join(EVAL_FILTERS)}).",
+    )(func)
+
+
+EVAL_FILTERS = ("pixelate", "blur", "solid")
+
+
+def eval_filters(names: tuple[str, ...], strength: float) -> dict[str, Any]:
+    return {name: make_filter(name, strength=strength) for name in names or EVAL_FILTERS}
+
+
 @eval_group.command("detect")
 @click.option(
     "--dataset",
@@ -317,14 +340,7 @@ def eval_detect_command(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Photos of people: identities.csv (file,identity) or one sub-folder per person.",
 )
-@click.option(
-    "--filter",
-    "filter_names",
-    multiple=True,
-    type=click.Choice(FILTER_NAMES),
-    help="Filters to attack (repeatable; default: blur, pixelate, solid).",
-)
-@click.option("--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True)
+@eval_filter_options
 @eval_output
 @detector_options
 def eval_privacy_command(
@@ -340,10 +356,8 @@ def eval_privacy_command(
     from veil.evaluation.privacy import FaceEmbedder, evaluate_privacy, load_subjects
     from veil.evaluation.tables import privacy_tables
 
-    names = filter_names or ("blur", "pixelate", "solid")
     anonymizer = build_anonymizer(Settings(**settings), debug)
-    filters: dict[str, Any] = {"none (clean photo)": None}
-    filters.update({name: make_filter(name, strength=strength) for name in names})
+    filters: dict[str, Any] = {"none (clean photo)": None, **eval_filters(filter_names, strength)}
     with progress(0, quiet, frames=True) as (_, on_frame):
         counter = item_counter(on_frame)
 
@@ -362,14 +376,7 @@ def eval_privacy_command(
     type=click.Path(exists=True, path_type=Path),
     help="Face ground truth, in any format `veil eval detect` reads.",
 )
-@click.option(
-    "--filter",
-    "filter_names",
-    multiple=True,
-    type=click.Choice(FILTER_NAMES),
-    help="Filters to measure (repeatable; default: blur, pixelate, solid).",
-)
-@click.option("--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True)
+@eval_filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N images.")
 @eval_output
 @detector_options
@@ -388,9 +395,8 @@ def eval_utility_command(
     from veil.evaluation.tables import utility_tables
     from veil.evaluation.utility import evaluate_utility
 
-    names = filter_names or ("blur", "pixelate", "solid")
     anonymizer = build_anonymizer(Settings(**settings), debug)
-    filters = {name: make_filter(name, strength=strength) for name in names}
+    filters = eval_filters(filter_names, strength)
     with progress(0, quiet, frames=True) as (_, on_frame):
         counter = item_counter(on_frame)
 

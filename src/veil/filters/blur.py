@@ -19,8 +19,11 @@ from veil.filters.masks import MaskSpec
 BLUR_SIGMA_PER_FACE = 1 / 8
 """Gaussian sigma as a fraction of the face size at strength 1."""
 
-PIXELATE_BLOCKS_PER_FACE = 5
-"""Mosaic blocks across the face at strength 1 (the mask is a little wider)."""
+PIXELATE_BLOCK_PER_FACE = 0.6
+"""Mosaic block side as a fraction of the face size at strength 1: two or three
+colour blocks across the masked face. Finer mosaics (face / 5, face / 2.5) are
+re-identified well above chance by an attacker who pixelates the gallery too;
+see benchmarks/results/privacy.md."""
 
 _FAST_SIGMA = 3.0  # above this, blur a downscaled copy: same look, far less work
 
@@ -53,12 +56,12 @@ class GaussianBlurFilter(SizeScaledFilter):
 
 
 class PixelateFilter(SizeScaledFilter):
-    """Mosaic with blocks of ``face_size / 5`` pixels (at strength 1), each the block's mean."""
+    """Mosaic with blocks of ``0.6 x face_size`` pixels (at strength 1), each the block's mean."""
 
     name = "pixelate"
 
     def block_size(self, size: float) -> int:
-        return max(2, round(self.strength * size / PIXELATE_BLOCKS_PER_FACE))
+        return max(2, round(self.strength * size * PIXELATE_BLOCK_PER_FACE))
 
     def transform(self, patch: np.ndarray, size: float) -> np.ndarray:
         block = self.block_size(size)
