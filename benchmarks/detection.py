@@ -126,7 +126,7 @@ def main() -> None:
             f"  {row['ms_per_image']:.0f} ms/img  {row['ms_1080p']:.0f} ms@1080p",
             flush=True,
         )
-    write(rows, args)
+        write(rows, args)  # after every row, so a run cut short still leaves its table
 
 
 def write(rows: list[dict], args: argparse.Namespace) -> None:

@@ -143,3 +143,9 @@ def test_detect_every_second_frame_still_covers_every_frame(clip, tmp_path):
     frames = json.loads(report.read_text())["files"][0]["frames"]
     assert all(frame["faces"] for frame in frames)
     assert all(face["filled"] for frame in frames[1::2] for face in frame["faces"])
+
+
+def test_frames_larger_than_max_pixels_are_refused(clip):
+    code, output = run(str(clip), "--max-pixels", "1000")
+    assert code == 1 and "exceed the limit" in output
+    assert not clip.with_name("clip_anonymized.mp4").exists()

@@ -99,7 +99,7 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             default=DEFAULT_MAX_PIXELS,
             show_default=True,
-            help="Refuse images with more pixels than this.",
+            help="Refuse images (and video frames) with more pixels than this.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary."),
         click.option("--debug", is_flag=True, help="Show tracebacks for errors."),

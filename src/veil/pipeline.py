@@ -189,7 +189,7 @@ class Anonymizer:
         they overlap. ``on_frame(done, total)`` reports progress.
         """
         records: list[FrameRecord] = []
-        with VideoReader(source) as reader:
+        with VideoReader(source, max_pixels=self.settings.max_pixels) as reader:
             info = reader.info
             writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
 

@@ -110,8 +110,9 @@ class VideoReader:
     stream, uses a codec FFmpeg cannot decode, or turns out to be corrupt.
     """
 
-    def __init__(self, source: str | Path, *, live: bool = False) -> None:
+    def __init__(self, source: str | Path, *, live: bool = False, max_pixels: int | None = None) -> None:
         self.path = source
+        self.max_pixels = max_pixels
         if not live:
             path = Path(source)
             if not path.exists():
@@ -131,6 +132,9 @@ class VideoReader:
             if self.stream.codec_context is None:
                 raise MediaError(source, "unknown video codec (FFmpeg has no decoder for it)")
             self.stream.thread_type = "AUTO"
+            pixels = self.stream.codec_context.width * self.stream.codec_context.height
+            if max_pixels is not None and pixels > max_pixels:
+                raise MediaError(source, f"frames of {pixels:,} pixels exceed the limit of {max_pixels:,}")
             self.rotation = self._rotation()
             self.info = self._probe()
         except BaseException:
