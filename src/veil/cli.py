@@ -29,6 +29,7 @@ from veil.errors import VeilError
 from veil.filters import DEFAULT_FILTER, FILTER_NAMES, MASK_SHAPES, make_filter
 from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
+from veil.media.video import X264_PRESETS
 from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
 from veil.report import FileRecord, build_report, write_json
 from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
@@ -180,9 +181,10 @@ def main() -> None:
 )
 @click.option(
     "--preset",
+    type=click.Choice(X264_PRESETS),
     default=EncoderSettings.preset,
     show_default=True,
-    help="x264 speed preset (ultrafast ... veryslow).",
+    help="x264/x265 speed preset: slower gives smaller files.",
 )
 @click.option("--pix-fmt", default=None, help="Video pixel format (default yuv420p; yuv444p for odd sizes).")
 @click.option("--no-audio", "no_audio", is_flag=True, help="Drop audio (kept and copied by default).")

@@ -62,6 +62,12 @@ DEFAULT_VIDEO_SUFFIX = ".mp4"
 """Videos are written as H.264 MP4 unless ``-o`` names another container: it plays everywhere."""
 
 
+X264_PRESETS = (
+    *("ultrafast", "superfast", "veryfast", "faster", "fast"),
+    *("medium", "slow", "slower", "veryslow"),
+)
+
+
 @dataclass(frozen=True)
 class EncoderSettings:
     """Video encoder choices (``--codec``, ``--crf``, ``--preset``, ``--pix-fmt``, ``--no-audio``)."""
