@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from veil.errors import MediaError
+from veil.errors import MediaError, require_input_file
 
 IMAGE_EXTENSIONS = {
     ".jpg": "JPEG",
@@ -74,10 +74,7 @@ def read_photo(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
             or larger than ``max_pixels``.
     """
     path = Path(path)
-    if not path.exists():
-        raise MediaError(path, "no such file")
-    if path.is_file() and path.stat().st_size == 0:
-        raise MediaError(path, "empty file")
+    require_input_file(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

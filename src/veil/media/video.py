@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import av
 import numpy as np
 
-from veil.errors import MediaError
+from veil.errors import MediaError, require_input_file
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
 
@@ -120,11 +120,7 @@ class VideoReader:
         self.path = source
         self.max_pixels = max_pixels
         if not live:
-            path = Path(source)
-            if not path.exists():
-                raise MediaError(path, "no such file")
-            if path.is_file() and path.stat().st_size == 0:
-                raise MediaError(path, "empty file")
+            require_input_file(Path(source))
         try:
             self.container = av.open(str(source), metadata_errors="replace")
         except EOFError:
