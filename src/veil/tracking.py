@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 
 from veil.faces import Faces, box_iou
+from veil.filters.masks import grown_box
 
 FILL_SOURCE = "track-fill"
 TrackingMode = Literal["both", "forward", "off"]
@@ -90,13 +91,6 @@ class Track:
         return self.boxes[-1] + self.velocity() * (index - self.last)
 
 
-def grown(box: np.ndarray, factor: float) -> np.ndarray:
-    """``box`` scaled about its centre by ``factor``."""
-    centre = (box[:2] + box[2:]) / 2
-    half = (box[2:] - box[:2]) / 2 * factor
-    return np.concatenate([centre - half, centre + half])
-
-
 class Tracker:
     """Greedy IoU association with constant-velocity prediction (SORT without the Kalman filter).
 
@@ -116,8 +110,8 @@ class Tracker:
         self.active = [t for t in self.active if index - t.last <= self.max_age]
         ids = np.full(len(faces), -1, np.int64)
         if self.active and len(faces):
-            predicted = np.stack([grown(t.predict(index), 2.0) for t in self.active])
-            ious = box_iou(predicted, np.stack([grown(b, 2.0) for b in faces.xyxy.astype(np.float64)]))
+            predicted = np.stack([grown_box(t.predict(index), 2.0) for t in self.active])
+            ious = box_iou(predicted, np.stack([grown_box(b, 2.0) for b in faces.xyxy.astype(np.float64)]))
             for flat in np.argsort(-ious, axis=None, kind="stable"):
                 t, f = np.unravel_index(flat, ious.shape)
                 if ious[t, f] < MATCH_IOU:
@@ -226,7 +220,7 @@ class TemporalCoverage:
             distance, score = gap_after, track.scores[after]
         else:
             return None
-        return grown(box, min(MAX_GROWTH, 1 + self.growth * distance)), score
+        return grown_box(box, min(MAX_GROWTH, 1 + self.growth * distance)), score
 
     def _forget(self, index: int) -> None:
         """Drop finished tracks that can no longer reach a pending frame (bounded memory)."""

@@ -105,8 +105,8 @@ class Frame:
     time: float
 
 
-def _av_errors() -> tuple[type[BaseException], ...]:
-    return (av.FFmpegError, OSError, ValueError, EOFError)
+AV_ERRORS: tuple[type[BaseException], ...] = (av.FFmpegError, OSError, ValueError, EOFError)
+"""What PyAV raises for bad media or a failing disk."""
 
 
 class VideoReader:
@@ -125,7 +125,7 @@ class VideoReader:
             self.container = av.open(str(source), metadata_errors="replace")
         except EOFError:
             raise MediaError(source, "the file ends before any frame (an empty or truncated video)") from None
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             raise MediaError(source, f"cannot open as video ({_reason(exc)})") from None
         try:
             if not self.container.streams.video:
@@ -149,10 +149,10 @@ class VideoReader:
             first = next(self.container.decode(self.stream))
         except StopIteration:
             raise MediaError(self.path, "the video has no frames") from None
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             raise MediaError(self.path, f"cannot decode the first frame ({_reason(exc)})") from None
         finally:
-            with contextlib.suppress(*_av_errors()):
+            with contextlib.suppress(*AV_ERRORS):
                 self.container.seek(0)
         # FFmpeg's display matrix angle is counter-clockwise.
         return round(-(first.rotation or 0) / 90) % 4 * 90
@@ -181,7 +181,7 @@ class VideoReader:
 
     def frames(self) -> Iterator[Frame]:
         """Every frame, upright, decoded one step ahead in a background thread."""
-        with contextlib.suppress(*_av_errors()):
+        with contextlib.suppress(*AV_ERRORS):
             self.container.seek(0)  # back to the first frame (a live stream cannot: it goes on)
         return prefetch(self._decode(), depth=4)
 
@@ -198,7 +198,7 @@ class VideoReader:
                 time = float(pts * time_base) if pts is not None else index / float(self.info.fps)
                 yield Frame(index, pixels, pts, time)
                 index += 1
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             raise MediaError(
                 self.path, f"corrupt or truncated video at frame {index} ({_reason(exc)})"
             ) from None
@@ -251,7 +251,7 @@ class VideoWriter:
             self.container = av.open(self._temp, "w")
             self._open_video(settings, fps, size)
             self._audio = _AudioCopier(self.container, reader, self.spec) if settings.audio else None
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             self.abort()
             raise MediaError(self.path, f"cannot set up the encoder ({_reason(exc)})") from None
         except BaseException:
@@ -317,7 +317,7 @@ class VideoWriter:
         self._count += 1
         try:
             self._mux(self.stream.encode(frame))
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             raise MediaError(self.path, f"cannot encode frame {self._count} ({_reason(exc)})") from None
 
     def _next_pts(self) -> int:
@@ -338,13 +338,13 @@ class VideoWriter:
                 self._audio.mux_until(float("inf"))
             self.container.close()
             os.replace(self._temp, self.path)
-        except _av_errors() as exc:
+        except AV_ERRORS as exc:
             self.abort()
             raise MediaError(self.path, f"cannot finish writing ({_reason(exc)})") from None
 
     def abort(self) -> None:
         """Stop and remove the partial output."""
-        with contextlib.suppress(*_av_errors(), AttributeError):
+        with contextlib.suppress(*AV_ERRORS, AttributeError):
             self.container.close()
         with contextlib.suppress(OSError):
             os.unlink(self._temp)
@@ -419,7 +419,7 @@ class _AudioCopier:
             if decoded_from is not None:
                 target.container.mux(target.encode(None))
         self.routes = {k: (t, None) for k, (t, _) in self.routes.items()}
-        with contextlib.suppress(*_av_errors(), AttributeError):
+        with contextlib.suppress(*AV_ERRORS, AttributeError):
             self.source.close()
 
 
