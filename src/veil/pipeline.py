@@ -81,11 +81,17 @@ class Settings:
         """The fields, plus the detection scales actually used (``detect_scale`` None means auto)."""
         used: dict[str, Any] = {"scale_used": {"photo": self.photo_scale, "video": self.video_scale}}
         if self.threshold is None and self.detector in DETECTOR_NAMES:
-            used["threshold_used"] = {
-                "photo": default_threshold(self.detector),
-                "video": default_threshold(self.detector, video=True),
-            }
+            used["threshold_used"] = {"photo": self.threshold_for(False), "video": self.threshold_for(True)}
         return {**asdict(self), **used}
+
+    def threshold_for(self, video: bool) -> float | None:
+        """The score cut-off for photos or video: the one given, else the detector's shipped default.
+
+        None for a user's ``onnx:`` model without ``--threshold``: its loader decides.
+        """
+        if self.threshold is not None or self.detector not in DETECTOR_NAMES:
+            return self.threshold
+        return default_threshold(self.detector, video=video)
 
     @property
     def photo_scale(self) -> float:
@@ -113,9 +119,9 @@ class Anonymizer:
         elif overrides:
             settings = replace(settings, **overrides)
         self.settings = settings
-        base = load_detector(settings.detector, settings.threshold)
+        self._base = load_detector(settings.detector, settings.threshold_for(video=False))
         photo = settings.photo_scale
-        self.detector: Detector = ScaledDetector(base, photo) if photo != 1 else base
+        self.detector: Detector = ScaledDetector(self._base, photo) if photo != 1 else self._base
         self._video_detector: Detector | None = None
         # sanity checks now, so bad video settings fail before any file
         memory = TemporalCoverage(settings.memory, settings.tracking).memory
@@ -137,10 +143,10 @@ class Anonymizer:
         """The detector for video frames: its own scale and, unless set, its own threshold."""
         if self._video_detector is None:
             settings = self.settings
-            threshold = settings.threshold
-            if threshold is None and settings.detector in DETECTOR_NAMES:
-                threshold = default_threshold(settings.detector, video=True)
-            base = load_detector(settings.detector, threshold)
+            threshold = settings.threshold_for(video=True)
+            # load a second model only when video really needs another threshold
+            same = threshold is None or threshold == self._base.threshold
+            base = self._base if same else load_detector(settings.detector, threshold)
             scale = settings.video_scale
             self._video_detector = ScaledDetector(base, scale) if scale != 1 else base
         return self._video_detector
