@@ -367,6 +367,7 @@ class _AudioCopier:
         self.routes: dict[int, tuple[Any, Any | None]] = {}
         self.packets: Iterator[av.Packet] = iter(())
         self.held: av.Packet | None = None
+        self.done = False  # every packet muxed and every encoder flushed
         if reader is None or not reader.container.streams.audio or spec.audio_codec is None:
             return
         self.source = av.open(str(reader.path))
@@ -387,7 +388,7 @@ class _AudioCopier:
 
     def mux_until(self, seconds: float) -> None:
         """Mux audio packets that start before ``seconds`` (keeps the file interleaved)."""
-        while True:
+        while not self.done:
             packet = self.held if self.held is not None else next(self.packets, None)
             self.held = None
             if packet is None:
@@ -415,10 +416,10 @@ class _AudioCopier:
             output.mux(target.encode(frame))
 
     def _finish(self) -> None:
+        self.done = True
         for target, decoded_from in self.routes.values():
             if decoded_from is not None:
                 target.container.mux(target.encode(None))
-        self.routes = {k: (t, None) for k, (t, _) in self.routes.items()}
         with contextlib.suppress(*AV_ERRORS, AttributeError):
             self.source.close()
 
