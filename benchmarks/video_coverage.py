@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from common import DATA, RESULTS, machine_line, markdown_table, require_data
-from veil.evaluation import load_detection_dataset, uncovered
+from veil.evaluation import load_detection_dataset, masked_area, uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
 from veil.pipeline import Anonymizer
@@ -152,7 +152,7 @@ def main() -> None:
                     counts[label][1] += len(truth)
                     counts[label][2] += int((missed & big).sum())
                     counts[label][3] += int(big.sum())
-                    masked[label].append(masked_area(hidden, mask))
+                    masked[label].append(masked_area(hidden, mask, *FRAME))
         results[set_name] = {
             "images": len(chosen),
             "frames": len(chosen) * args.frames,
@@ -170,19 +170,6 @@ def main() -> None:
         }
         print(set_name, json.dumps(results[set_name], indent=1))
     write(results, args)
-
-
-def masked_area(hidden: np.ndarray, spec: MaskSpec) -> float:
-    from veil.filters.masks import mask_alpha, region_of
-
-    canvas = np.zeros(FRAME[::-1], np.float32)
-    for box in hidden:
-        region = region_of(box, spec.scale, *FRAME)
-        if region[2] <= region[0] or region[3] <= region[1]:
-            continue
-        view = canvas[region[1] : region[3], region[0] : region[2]]
-        np.maximum(view, mask_alpha(box, spec, region), out=view)
-    return float((canvas >= 0.5).mean())
 
 
 def write(results: dict, args: argparse.Namespace) -> None:

@@ -14,11 +14,11 @@ from veil.filters.masks import MaskSpec, mask_alpha, region_of
 COVERED = 0.7
 
 
-def covered_fraction(truth: np.ndarray, hidden: np.ndarray, spec: MaskSpec, width: int, height: int) -> float:
-    """Fraction of the pixels of face box ``truth`` under the masks of the ``hidden`` ``(N, 4)`` boxes."""
-    x1, y1, x2, y2 = region_of(np.asarray(truth, np.float64), 1.0, width, height)
-    if x2 <= x1 or y2 <= y1:
-        return 1.0  # entirely outside the frame: nothing to leak
+def mask_union(
+    hidden: np.ndarray, spec: MaskSpec, width: int, height: int, window: tuple[int, int, int, int]
+) -> np.ndarray:
+    """The union (max) of the masks of the ``hidden`` ``(N, 4)`` boxes, over pixel ``window`` of the frame."""
+    x1, y1, x2, y2 = window
     canvas = np.zeros((y2 - y1, x2 - x1), np.float32)
     for box in np.asarray(hidden, np.float64).reshape(-1, 4):
         region = region_of(box, spec.scale, width, height)
@@ -30,7 +30,20 @@ def covered_fraction(truth: np.ndarray, hidden: np.ndarray, spec: MaskSpec, widt
         part = alpha[iy1 - region[1] : iy2 - region[1], ix1 - region[0] : ix2 - region[0]]
         view = canvas[iy1 - y1 : iy2 - y1, ix1 - x1 : ix2 - x1]
         np.maximum(view, part, out=view)
-    return float((canvas >= 0.5).mean())
+    return canvas
+
+
+def covered_fraction(truth: np.ndarray, hidden: np.ndarray, spec: MaskSpec, width: int, height: int) -> float:
+    """Fraction of the pixels of face box ``truth`` under the masks of the ``hidden`` ``(N, 4)`` boxes."""
+    window = region_of(np.asarray(truth, np.float64), 1.0, width, height)
+    if window[2] <= window[0] or window[3] <= window[1]:
+        return 1.0  # entirely outside the frame: nothing to leak
+    return float((mask_union(hidden, spec, width, height, window) >= 0.5).mean())
+
+
+def masked_area(hidden: np.ndarray, spec: MaskSpec, width: int, height: int) -> float:
+    """Fraction of the whole frame under the masks: what hiding costs the picture."""
+    return float((mask_union(hidden, spec, width, height, (0, 0, width, height)) >= 0.5).mean())
 
 
 def uncovered(
