@@ -34,7 +34,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from common import DATA, RESULTS, machine_line, markdown_table, require_data
+from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
 from veil.detection import load_detector
 from veil.evaluation import uncovered
 from veil.faces import Faces
@@ -43,7 +43,6 @@ from veil.media.video import EncoderSettings
 
 CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4"]
 VEIL_MASK = MaskSpec("ellipse", 1.3)
-DEFACE_MASK = MaskSpec("ellipse", 1.6)  # deface's scale_bb(mask_scale=1.3) adds 0.3 per side
 
 
 def ffmpeg_exe() -> str:

@@ -26,7 +26,7 @@ import time
 import cv2
 import numpy as np
 
-from common import DATA, RESULTS, machine_line, markdown_table, require_data
+from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
 from veil.evaluation import load_detection_dataset, masked_area, uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
@@ -51,7 +51,6 @@ MODES = [  # label, tracking mode, memory, detect every n-th frame, threshold
     ("both, memory 10, detect every 2nd frame", "both", 10, 2, 0.2),
     ("both, memory 10, detect every 3rd frame", "both", 10, 3, 0.2),
 ]
-DEFACE_MASK = MaskSpec("ellipse", 1.6)  # deface's scale_bb(mask_scale=1.3) adds 0.3 per side
 
 
 def camera_path(width: int, height: int, frames: int, rng: np.random.Generator) -> list[np.ndarray]:

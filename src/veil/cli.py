@@ -328,9 +328,13 @@ def eval_detect_command(
         )
     if result["ms_per_image"] is not None:
         result["detector"] = chosen.to_json()
-    show(detection_tables(result), out, result, "Detection", quiet)
+    show(detection_tables(result), out, result, "Detection")
     if plot is not None:
-        plot_curves(result, plot)
+        try:
+            plot_curves(result, plot)
+        except OSError as exc:
+            report_error(plot, str(exc))
+            sys.exit(1)
     if not quiet and result["ms_per_image"] is not None:
         click.echo(f"{result['ms_per_image']:.1f} ms per image (median)", err=True)
 
@@ -368,7 +372,7 @@ def eval_privacy_command(
             return evaluate_privacy(subjects, filters, FaceEmbedder(), counter(len(filters)))
 
         result = run_eval(debug, work)
-    show(privacy_tables(result), out, result, "Privacy", quiet)
+    show(privacy_tables(result), out, result, "Privacy")
 
 
 @eval_group.command("utility")
@@ -408,7 +412,7 @@ def eval_utility_command(
             return evaluate_utility(items, filters, anonymizer.detector, counter(len(items)))
 
         result = run_eval(debug, work)
-    show(utility_tables(result), out, result, "Utility", quiet)
+    show(utility_tables(result), out, result, "Utility")
 
 
 def item_counter(on_frame: FrameProgress) -> Callable[[int], Callable[[], None]]:
@@ -437,7 +441,8 @@ def run_eval(debug: bool, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         sys.exit(1)
 
 
-def show(tables: list[Any], out: Path | None, result: dict[str, Any], title: str, quiet: bool) -> None:
+def show(tables: list[Any], out: Path | None, result: dict[str, Any], title: str) -> None:
+    """Print the tables (they are the command's output, so also with -q) and save ``--out``."""
     from veil.evaluation.tables import markdown, save
 
     click.echo(markdown(tables))

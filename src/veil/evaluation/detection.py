@@ -138,4 +138,4 @@ def plot_curves(result: dict[str, Any], path: str | Path, size: int = 480) -> No
         legend_y = margin + size - 12 - 18 * (len(result["subsets"]) - 1 - n)
         cv2.putText(canvas, label, (margin + 12, legend_y), 0, 0.5, colour, 1)
     if not cv2.imwrite(str(path), canvas):
-        raise OSError(f"cannot write {path}")
+        raise OSError("cannot write the PNG (missing folder or not a .png name?)")
