@@ -94,3 +94,15 @@ def coco_of_portraits(folder: Path) -> Path:
     path = folder / "coco.json"
     path.write_text(json.dumps({"images": images, "annotations": annotations}))
     return path
+
+
+def test_gt_json_without_wider_subsets_is_one_set_with_ignores(tmp_path):
+    entries = [
+        {"file": "images/a.jpg", "faces": [{"bbox_xywh": [1, 2, 10, 10], "ignore": False},
+                                           {"bbox_xywh": [30, 30, 8, 8], "ignore": True}]},
+    ]  # fmt: skip
+    (tmp_path / "gt.json").write_text(json.dumps(entries))
+    items, subsets = load_detection_dataset(tmp_path)
+    assert subsets == ("all",)
+    np.testing.assert_array_equal(items[0].boxes[0], [1, 2, 11, 12])
+    assert items[0].positives["all"].tolist() == [True, False]

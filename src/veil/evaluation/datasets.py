@@ -62,7 +62,7 @@ def load_detection_dataset(path: str | Path) -> tuple[list[GroundTruth], tuple[s
         raise FileNotFoundError(f"no dataset at {path}")
     for name in ("gt_416.json", "gt.json"):
         if (path / name).is_file():
-            return _load_wider(path, path / name), WIDER_SUBSETS
+            return _load_gt_json(path, path / name)
     if (path / "faces.json").is_file():
         return _load_all_positive(path, path / "faces.json"), ("all",)
     txt = sorted(path.glob("*_bbx_gt.txt")) + sorted(path.glob("gt_wider_format.txt"))
@@ -171,17 +171,26 @@ def _load_coco(path: Path, data: dict) -> list[GroundTruth]:
     return items
 
 
-def _load_wider(folder: Path, path: Path) -> list[GroundTruth]:
+def _load_gt_json(folder: Path, path: Path) -> tuple[list[GroundTruth], tuple[str, ...]]:
+    """``gt.json`` with ``bbox_xywh`` faces: WIDER subsets when faces carry ``in_easy``...,
+    else one ``all`` subset (faces marked ``ignore`` or ``invalid`` are ignore regions)."""
+    entries = json.loads(path.read_text())
+    wider = any("in_easy" in f for entry in entries for f in entry["faces"])
+    subsets = WIDER_SUBSETS if wider else ("all",)
     items = []
-    for entry in json.loads(path.read_text()):
+    for entry in entries:
         faces = entry["faces"]
         boxes = _xywh_to_xyxy([f["bbox_xywh"] for f in faces])
+        counted = [not f.get("invalid", 0) and not f.get("ignore", False) for f in faces]
         positives = {
-            subset: np.array([bool(f[f"in_{subset}"]) and not f.get("invalid", 0) for f in faces], bool)
-            for subset in WIDER_SUBSETS
+            subset: np.array(
+                [ok and (not wider or bool(f[f"in_{subset}"])) for f, ok in zip(faces, counted, strict=True)],
+                bool,
+            )
+            for subset in subsets
         }
         items.append(GroundTruth(folder / entry["file"], boxes, positives))
-    return items
+    return items, subsets
 
 
 def _load_all_positive(folder: Path, path: Path) -> list[GroundTruth]:
