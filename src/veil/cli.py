@@ -22,17 +22,20 @@ from veil.detection import (
     DEFAULT_DETECT_SCALE,
     DEFAULT_DETECTOR,
     DetectorUnavailable,
-    default_threshold,
     detector_names,
 )
+from veil.detection.profiles import DEFAULT_PROFILE, PROFILE_NAMES
 from veil.errors import VeilError
 from veil.filters import DEFAULT_FILTER, FILTER_NAMES, MASK_SHAPES, make_filter
 from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.media.video import X264_PRESETS
 from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
+from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
 from veil.report import FileRecord, build_report, write_json
 from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
+
+EVAL_FILTERS = ("pixelate", "blur", "solid")
 
 
 class DefaultCommandGroup(click.Group):
@@ -48,28 +51,59 @@ class DefaultCommandGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def known_face_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--keep / --only GALLERY and the match threshold."""
+    gallery = click.Path(exists=True, dir_okay=False)
+    options = [
+        click.option(
+            "--keep", type=gallery, help="Gallery file: leave its people visible, hide everyone else."
+        ),
+        click.option(
+            "--only", type=gallery, help="Gallery file: hide only its people (and faces too small to tell)."
+        ),
+        click.option(
+            "--match-threshold",
+            type=click.FloatRange(0, 2),
+            default=DEFAULT_MATCH_THRESHOLD,
+            show_default=True,
+            help="Embedding distance at or below which a face is a gallery member.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Flags shared by every command that detects."""
     options = [
         click.option(
-            "--detector",
-            default=DEFAULT_DETECTOR,
+            "--profile",
+            type=click.Choice(PROFILE_NAMES),
+            default=DEFAULT_PROFILE,
             show_default=True,
-            help=f"Face detector: {', '.join(detector_names())}.",
+            help="Detection recipe: 'fast' (one pass, at most 1024 px), 'balanced' (photos: 1x and 2.5x "
+            "fused; video: 1x + tracking), 'thorough' (four passes fused); see benchmarks/results.",
+        ),
+        click.option(
+            "--detector",
+            default=None,
+            help=f"Run this one detector instead of the profile: {', '.join(detector_names())}.",
         ),
         click.option(
             "--threshold",
             type=click.FloatRange(0, 1),
             default=None,
-            help="Score cut-off in [0, 1] (default: the detector's benchmarked value).",
+            help="Score cut-off in [0, 1]: a fused probability for profiles, the detector's own score "
+            "with --detector (default: the benchmarked value).",
         ),
         click.option(
             "--detect-scale",
             type=click.FloatRange(min=0.05, max=8),
             default=None,
-            help=f"Run the detector on the frame resized by this factor; 2 finds smaller faces "
-            f"(upscaling stops at 4096 px). Default: {DEFAULT_DETECT_SCALE:g} for photos, "
-            f"{DEFAULT_VIDEO_DETECT_SCALE:g} for video.",
+            help=f"With --detector (alone it means --detector {DEFAULT_DETECTOR}): run it on the frame "
+            f"resized by this factor; 2 finds smaller faces (upscaling stops at 4096 px). "
+            f"Default: {DEFAULT_DETECT_SCALE:g} for photos, {DEFAULT_VIDEO_DETECT_SCALE:g} for video.",
         ),
         click.option(
             "--memory",
@@ -189,10 +223,13 @@ def main() -> None:
 @click.option("--pix-fmt", default=None, help="Video pixel format (default yuv420p; yuv444p for odd sizes).")
 @click.option("--no-audio", "no_audio", is_flag=True, help="Drop audio (kept and copied by default).")
 @click.option("--camera", type=int, default=None, help="Anonymise a live camera (device index) instead.")
-@click.option("--stream", "stream_url", default=None, help="Anonymise a live stream URL (rtsp://, http://...).")
+@click.option(
+    "--stream", "stream_url", default=None, help="Anonymise a live stream URL (rtsp://, http://...)."
+)
 @click.option(
     "--preview/--no-preview", default=None, help="Live: show a window (default: when a display exists)."
 )
+@known_face_options
 @detector_options
 def anonymize_command(
     paths: tuple[Path, ...],
@@ -235,6 +272,7 @@ def anonymize_command(
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), required=True, help="Where to write detections."
 )
+@known_face_options
 @detector_options
 def detect_command(
     paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, **settings: Any
@@ -249,6 +287,148 @@ def detect_command(
     )
     save_json(json_path, build_report(records, errors))
     finish(records, errors, quiet)
+
+
+@main.group("gallery")
+def gallery_group() -> None:
+    """Manage a gallery of known people (embeddings and names; no face pictures are stored)."""
+
+
+GALLERY_OPTION = click.option(
+    "--gallery",
+    "gallery_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The gallery file (created by the first `add`).",
+)
+
+
+@gallery_group.command("add")
+@click.argument("name")
+@click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path))
+@GALLERY_OPTION
+@click.option(
+    "--with-crops", is_flag=True, help="Also store a 64 px face crop (needed by identify's pca-knn)."
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def gallery_add_command(
+    name: str, photos: tuple[Path, ...], gallery_path: Path, with_crops: bool, debug: bool
+) -> None:
+    """Enrol NAME from photos that each show only that person's face."""
+    from veil.recognition.embedding import FaceEmbedder
+    from veil.recognition.gallery import Gallery
+
+    try:
+        gallery = Gallery.open(gallery_path)
+        detector, embedder = build_anonymizer(Settings(), debug).detector, FaceEmbedder()
+    except VeilError as exc:
+        raise click.UsageError(str(exc)) from None
+    failed = 0
+    for photo in photos:
+        try:
+            gallery.add(name, photo, detector, embedder, with_crops)
+            click.echo(f"added {photo} as {name}")
+        except VeilError as exc:
+            report_error(photo, str(exc).removeprefix(f"{photo}: "))
+            failed += 1
+    if failed < len(photos):
+        gallery.save(gallery_path)
+    sys.exit(1 if failed else 0)
+
+
+@gallery_group.command("list")
+@GALLERY_OPTION
+def gallery_list_command(gallery_path: Path) -> None:
+    """The people in the gallery and how many photos each."""
+    from veil.recognition.gallery import Gallery
+
+    try:
+        names = Gallery.load(gallery_path).names
+    except VeilError as exc:
+        raise click.UsageError(str(exc)) from None
+    for name, count in sorted(names.items()):
+        click.echo(f"{name}\t{count} photo{'s' if count > 1 else ''}")
+
+
+@gallery_group.command("remove")
+@click.argument("name")
+@GALLERY_OPTION
+def gallery_remove_command(name: str, gallery_path: Path) -> None:
+    """Forget every photo of NAME."""
+    from veil.recognition.gallery import Gallery
+
+    try:
+        gallery = Gallery.load(gallery_path)
+    except VeilError as exc:
+        raise click.UsageError(str(exc)) from None
+    removed = gallery.remove(name)
+    if not removed:
+        raise click.UsageError(f"{name!r} is not in {gallery_path}")
+    gallery.save(gallery_path)
+    click.echo(f"removed {name} ({removed} photo{'s' if removed > 1 else ''})")
+
+
+@main.command("identify")
+@click.argument(
+    "gallery_path", metavar="GALLERY", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--method", type=click.Choice(["embedding", "pca-knn"]), default="embedding", show_default=True)
+@click.option(
+    "--top", type=click.IntRange(min=1), default=3, show_default=True, help="Candidates listed per face."
+)
+@click.option(
+    "--filter",
+    "filter_name",
+    type=click.Choice(EVAL_FILTERS),
+    default=None,
+    help="pca-knn: the filter the images went through (applied to the gallery crops first).",
+)
+@click.option("--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the rankings as JSON.")
+@detector_options
+def identify_command(
+    gallery_path: Path,
+    images: tuple[Path, ...],
+    method: str,
+    top: int,
+    filter_name: str | None,
+    strength: float,
+    json_path: Path | None,
+    quiet: bool,
+    debug: bool,
+    **settings: Any,
+) -> None:
+    """Rank GALLERY's people for every face in IMAGES (clear or anonymised), nearest first."""
+    from veil.media.images import read_photo
+    from veil.recognition.gallery import Gallery
+    from veil.recognition.identify import identify
+
+    try:
+        gallery = Gallery.load(gallery_path)
+    except VeilError as exc:
+        raise click.UsageError(str(exc)) from None
+    detector = build_anonymizer(Settings(**settings), debug).detector
+    face_filter = eval_filters((filter_name,), strength)[filter_name] if filter_name else None
+    results, failed = [], 0
+    for path in images:
+        try:
+            pixels = read_photo(path).pixels
+            faces = detector.detect(pixels)
+            rankings = identify(pixels, faces, gallery, method, face_filter)  # type: ignore[arg-type]
+        except VeilError as exc:
+            report_error(path, str(exc))
+            failed += 1
+            continue
+        for box, ranking in zip(faces.xyxy, rankings, strict=True):
+            shown = ", ".join(f"{name} {distance:.3f}" for name, distance in ranking[:top])
+            click.echo(f"{path} [{', '.join(str(round(float(v))) for v in box)}]: {shown}")
+            results.append({"path": str(path), "box": [float(v) for v in box], "ranking": ranking[:top]})
+        if not len(faces) and not quiet:
+            click.echo(f"{path}: no face found")
+    if json_path is not None:
+        save_json(json_path, {"method": method, "faces": results})
+    sys.exit(1 if failed else 0)
 
 
 @main.group("eval")
@@ -278,9 +458,6 @@ def eval_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-EVAL_FILTERS = ("pixelate", "blur", "solid")
-
-
 def eval_filters(names: tuple[str, ...], strength: float) -> dict[str, Any]:
     return {name: make_filter(name, strength=strength) for name in names or EVAL_FILTERS}
 
@@ -298,6 +475,11 @@ def eval_filters(names: tuple[str, ...], strength: float) -> dict[str, Any]:
     help="Score this `veil detect --json` file (any tool's, same schema) instead of running a detector.",
 )
 @click.option("--plot", type=click.Path(path_type=Path), help="Write the precision-recall curves as PNG.")
+@click.option(
+    "--misses",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save a crop of every missed face here (plus sheet.png and misses.json with miss rates by kind).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N images.")
 @eval_output
 @detector_options
@@ -305,6 +487,7 @@ def eval_detect_command(
     dataset: Path,
     detections: Path | None,
     plot: Path | None,
+    misses: Path | None,
     limit: int | None,
     out: Path | None,
     quiet: bool,
@@ -319,12 +502,12 @@ def eval_detect_command(
     detector = None if detections is not None else build_anonymizer(chosen, debug).detector
     threshold = chosen.threshold
     if threshold is None:
-        threshold = 0.0 if detections is not None else default_threshold(chosen.detector)
+        threshold = 0.0 if detections is not None else detector.threshold  # type: ignore[union-attr]
     with progress(0, quiet, frames=True) as (_, on_frame):
         counter = item_counter(on_frame)
         result = run_eval(
             debug,
-            lambda: evaluate_detection(dataset, threshold, detector, detections, limit, counter),
+            lambda: evaluate_detection(dataset, threshold, detector, detections, limit, counter, misses),
         )
     if result["ms_per_image"] is not None:
         result["detector"] = chosen.to_json()

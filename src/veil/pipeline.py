@@ -22,7 +22,7 @@ from veil.detection import (
     detector_names,
     load_detector,
 )
-from veil.detection.base import ScaledDetector
+from veil.detection.profiles import DEFAULT_PROFILE, PROFILES, load_profile, recipe_key
 from veil.faces import Faces
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, RegionFilter, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS, read_photo, write_photo
@@ -34,10 +34,14 @@ from veil.media.video import (
     VideoWriter,
     is_video,
 )
+from veil.recognition.gallery import Gallery
+from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, Decisions, KnownFaces, Mode
 from veil.report import FileRecord, FrameRecord
-from veil.tracking import DEFAULT_MEMORY, TemporalCoverage, TrackingMode
+from veil.tracking import DEFAULT_MEMORY, FILL_SOURCE, TemporalCoverage, TrackingMode
 
-DETECTOR_NAMES = set(detector_names())
+DEFAULT_VIDEO_DETECT_SCALE = 1.0
+"""With ``--detector``: video frames are detected at their own size by default
+(2x would cost 4x per frame; the tracker covers most misses, benchmarks/results/video.md)."""
 
 FrameCallback = Callable[[int, int | None], None]
 """``on_frame(frames_done, frames_total_or_None)``, for progress bars."""
@@ -55,9 +59,10 @@ class Settings:
     Defaults are the ones benchmarks/results/detection.md supports.
     """
 
-    detector: str = DEFAULT_DETECTOR
-    threshold: float | None = None  # None: the detector's own default
-    detect_scale: float | None = None  # None: 2x for photos, 1x for video
+    profile: str = DEFAULT_PROFILE
+    detector: str | None = None  # one detector instead of the profile's fused recipe
+    threshold: float | None = None  # None: the profile's (or detector's) own default
+    detect_scale: float | None = None  # single detector only; None: 2x for photos, 1x for video
     filter: str = DEFAULT_FILTER
     mask: str = "ellipse"
     mask_scale: float = 1.3
@@ -76,30 +81,60 @@ class Settings:
     preset: str = EncoderSettings.preset
     pix_fmt: str | None = None
     audio: bool = True
+    # known faces
+    keep: str | None = None  # gallery file: leave its members visible, hide everyone else
+    only: str | None = None  # gallery file: hide only its members
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; choose from {', '.join(PROFILES)}")
+        if self.keep is not None and self.only is not None:
+            raise ValueError("give --keep or --only, not both")
+
+    @property
+    def single_detector(self) -> str | None:
+        """The one detector to run, or None to run the profile (``--detect-scale`` alone means CenterFace)."""
+        if self.detector is None and self.detect_scale is not None:
+            return DEFAULT_DETECTOR
+        return self.detector
 
     def to_json(self) -> dict[str, Any]:
-        """The fields, plus the detection scales actually used (``detect_scale`` None means auto)."""
-        used: dict[str, Any] = {"scale_used": {"photo": self.photo_scale, "video": self.video_scale}}
-        if self.threshold is None and self.detector in DETECTOR_NAMES:
-            used["threshold_used"] = {"photo": self.threshold_for(False), "video": self.threshold_for(True)}
-        return {**asdict(self), **used}
+        """The fields, plus what detection actually ran for photos and for video."""
+        return {
+            **asdict(self),
+            "detection": {"photo": self.detection_for(False), "video": self.detection_for(True)},
+        }
+
+    def detection_for(self, video: bool) -> dict[str, Any]:
+        """The members (detector@scale) and score cut-off used for photos or video frames."""
+        name = self.single_detector
+        if name is None:
+            members = recipe_key(PROFILES[self.profile].members(video))
+        else:
+            scale = self.detect_scale or (DEFAULT_VIDEO_DETECT_SCALE if video else DEFAULT_DETECT_SCALE)
+            members = f"{name}@{scale:g}x"
+        return {"members": members, "threshold": self.threshold_for(video)}
 
     def threshold_for(self, video: bool) -> float | None:
-        """The score cut-off for photos or video: the one given, else the detector's shipped default.
+        """The score cut-off for photos or video: the one given, else the profile's or detector's default.
 
         None for a user's ``onnx:`` model without ``--threshold``: its loader decides.
         """
-        if self.threshold is not None or self.detector not in DETECTOR_NAMES:
+        name = self.single_detector
+        if self.threshold is not None:
             return self.threshold
-        return default_threshold(self.detector, video=video)
+        if name is None:
+            return PROFILES[self.profile].threshold_for(video)
+        return default_threshold(name, video=video) if name in detector_names() else None
 
-    @property
-    def photo_scale(self) -> float:
-        return self.detect_scale or DEFAULT_DETECT_SCALE
-
-    @property
-    def video_scale(self) -> float:
-        return self.detect_scale or DEFAULT_VIDEO_DETECT_SCALE
+    def load_detector(self, video: bool) -> Detector:
+        """The detector these settings ask for, for photos or for video frames."""
+        name = self.single_detector
+        if name is None:
+            return load_profile(self.profile, video, self.threshold)
+        scale = self.detect_scale or (DEFAULT_VIDEO_DETECT_SCALE if video else DEFAULT_DETECT_SCALE)
+        return load_detector(name, self.threshold_for(video), scale)
 
     @property
     def encoder(self) -> EncoderSettings:
@@ -119,9 +154,12 @@ class Anonymizer:
         elif overrides:
             settings = replace(settings, **overrides)
         self.settings = settings
-        self._base = load_detector(settings.detector, settings.threshold_for(video=False))
-        photo = settings.photo_scale
-        self.detector: Detector = ScaledDetector(self._base, photo) if photo != 1 else self._base
+        self.detector: Detector = settings.load_detector(video=False)
+        self.known: KnownFaces | None = None
+        if settings.keep is not None or settings.only is not None:
+            mode: Mode = "keep" if settings.keep is not None else "only"
+            gallery = Gallery.load(settings.keep or settings.only or "")
+            self.known = KnownFaces(gallery, mode, settings.match_threshold)
         self._video_detector: Detector | None = None
         # sanity checks now, so bad video settings fail before any file
         memory = TemporalCoverage(settings.memory, settings.tracking).memory
@@ -140,15 +178,9 @@ class Anonymizer:
 
     @property
     def video_detector(self) -> Detector:
-        """The detector for video frames: its own scale and, unless set, its own threshold."""
+        """The detector for video frames (its own recipe and threshold), loaded on first use."""
         if self._video_detector is None:
-            settings = self.settings
-            threshold = settings.threshold_for(video=True)
-            # load a second model only when video really needs another threshold
-            same = threshold is None or threshold == self._base.threshold
-            base = self._base if same else load_detector(settings.detector, threshold)
-            scale = settings.video_scale
-            self._video_detector = ScaledDetector(base, scale) if scale != 1 else base
+            self._video_detector = self.settings.load_detector(video=True)
         return self._video_detector
 
     def detect(self, frame: np.ndarray) -> Faces:
@@ -156,10 +188,20 @@ class Anonymizer:
         return self.detector.detect(frame)
 
     def anonymize(self, frame: np.ndarray, faces: Faces | None = None) -> tuple[np.ndarray, Faces]:
-        """A copy of ``frame`` with every face hidden, and the faces that were hidden."""
+        """A copy of ``frame`` with every face hidden (but gallery decisions), and the faces hidden."""
         if faces is None:
             faces = self.detect(frame)
-        return self.filter.apply(frame, faces), faces
+        decisions = self.decide(frame, faces)
+        hidden = faces if decisions is None else faces[decisions.hide]
+        return self.filter.apply(frame, hidden), hidden
+
+    def decide(self, frame: np.ndarray, faces: Faces, video: bool = False) -> Decisions | None:
+        """With ``--keep``/``--only``: which faces to hide (per track in video); None hides all."""
+        if self.known is None:
+            return None
+        if video:
+            return self.known.decide_tracked(frame, faces, np.asarray(faces.source != FILL_SOURCE, bool))
+        return self.known.decide(frame, faces)
 
     def regions(self, faces: Faces, width: int, height: int) -> list[tuple[int, int, int, int]]:
         if isinstance(self.filter, RegionFilter):
@@ -199,12 +241,17 @@ class Anonymizer:
             info = reader.info
             writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
 
+            if self.known is not None:
+                self.known.reset()  # track ids restart with each video
+
             def finish_frame(item: tuple[Frame, Faces]) -> None:
                 frame, faces = item
                 regions = self.regions(faces, info.width, info.height)
+                decisions = self.decide(frame.pixels, faces, video=True)
                 if writer is not None:
-                    writer.write(self.filter.apply(frame.pixels, faces), frame.pts)
-                records.append(FrameRecord(frame.index, frame.time, faces, regions))
+                    hidden = faces if decisions is None else faces[decisions.hide]
+                    writer.write(self.filter.apply(frame.pixels, hidden), frame.pts)
+                records.append(FrameRecord(frame.index, frame.time, faces, regions, decisions))
                 if on_frame is not None:
                     on_frame(len(records), info.frames)
 
@@ -238,7 +285,8 @@ class Anonymizer:
             return self.process_video(source, None, on_frame)
         photo = read_photo(source, self.settings.max_pixels)
         faces = self.detect(photo.pixels)
-        return FileRecord(Path(source), photo.width, photo.height, faces)
+        decisions = self.decide(photo.pixels, faces)
+        return FileRecord(Path(source), photo.width, photo.height, faces, decisions=decisions)
 
     def process_file(
         self, source: str | Path, output: str | Path, on_frame: FrameCallback | None = None
@@ -248,7 +296,9 @@ class Anonymizer:
         if is_video(source):
             return self.process_video(source, output, on_frame)
         photo = read_photo(source, self.settings.max_pixels)
-        hidden, faces = self.anonymize(photo.pixels)
+        faces = self.detect(photo.pixels)
+        decisions = self.decide(photo.pixels, faces)
+        hidden = self.filter.apply(photo.pixels, faces if decisions is None else faces[decisions.hide])
         write_photo(output, photo.with_pixels(hidden), keep_metadata=self.settings.keep_metadata)
         return FileRecord(
             source,
@@ -259,6 +309,7 @@ class Anonymizer:
             filter_name=self.settings.filter,
             mask_shape=self.settings.mask,
             regions=self.regions(faces, photo.width, photo.height),
+            decisions=decisions,
         )
 
 

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,12 +17,16 @@ from veil.errors import MediaError
 from veil.faces import Faces
 from veil.tracking import FILL_SOURCE
 
+if TYPE_CHECKING:
+    from veil.recognition.policy import Decisions
+
 
 def faces_json(
     faces: Faces,
     regions: list[tuple[int, int, int, int]] | None = None,
     filter_name: str | None = None,
     mask_shape: str | None = None,
+    decisions: Decisions | None = None,
 ) -> list[dict[str, Any]]:
     """The JSON list for the faces of one frame (and what was applied to each)."""
     entries = []
@@ -39,7 +43,14 @@ def faces_json(
         if faces.track_id is not None:
             face["track"] = int(faces.track_id[i])
             face["filled"] = faces.source[i] == FILL_SOURCE
-        if filter_name is not None and regions is not None and i < len(regions):
+        hidden = True
+        if decisions is not None:
+            hidden = bool(decisions.hide[i])
+            distance = float(decisions.distance[i])
+            face["decision"] = "hide" if hidden else "keep"
+            face["identity"] = decisions.identity[i]
+            face["distance"] = round(distance, 4) if np.isfinite(distance) else None
+        if hidden and filter_name is not None and regions is not None and i < len(regions):
             face["action"] = {
                 "filter": filter_name,
                 "mask": mask_shape,
@@ -57,6 +68,7 @@ class FrameRecord:
     time: float
     faces: Faces
     regions: list[tuple[int, int, int, int]] = field(default_factory=list)
+    decisions: Decisions | None = None
 
 
 @dataclass
@@ -73,6 +85,7 @@ class FileRecord:
     regions: list[tuple[int, int, int, int]] = field(default_factory=list)
     frames: list[FrameRecord] | None = None  # video only
     fps: float | None = None
+    decisions: Decisions | None = None  # photo with --keep/--only
 
     @property
     def face_count(self) -> int:
@@ -87,7 +100,9 @@ class FileRecord:
     def to_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {"path": str(self.path), "width": self.width, "height": self.height}
         if self.frames is None:
-            record["faces"] = faces_json(self.faces, self.regions, self.filter_name, self.mask_shape)
+            record["faces"] = faces_json(
+                self.faces, self.regions, self.filter_name, self.mask_shape, self.decisions
+            )
         else:
             record["fps"] = self.fps
             record["frame_count"] = len(self.frames)
@@ -96,7 +111,9 @@ class FileRecord:
                 {
                     "index": frame.index,
                     "time": round(frame.time, 4),
-                    "faces": faces_json(frame.faces, frame.regions, self.filter_name, self.mask_shape),
+                    "faces": faces_json(
+                        frame.faces, frame.regions, self.filter_name, self.mask_shape, frame.decisions
+                    ),
                 }
                 for frame in self.frames
             ]

@@ -1,6 +1,9 @@
 """Face detectors behind one interface: ``detect(frame) -> Faces``."""
 
-from veil.detection.base import Detector, DetectorUnavailable, ScaledDetector
+from veil.detection.base import Detector, DetectorUnavailable
+from veil.detection.fusion import FusedDetector
+from veil.detection.multiscale import FlippedDetector, ScaledDetector
+from veil.detection.profiles import load_profile
 from veil.detection.registry import (
     DEFAULT_DETECT_SCALE,
     DEFAULT_DETECTOR,
@@ -14,8 +17,11 @@ __all__ = [
     "DEFAULT_DETECT_SCALE",
     "Detector",
     "DetectorUnavailable",
+    "FlippedDetector",
+    "FusedDetector",
     "ScaledDetector",
     "default_threshold",
     "detector_names",
     "load_detector",
+    "load_profile",
 ]

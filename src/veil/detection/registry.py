@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veil.detection.base import Detector, ScaledDetector
+from veil.detection.base import Detector
+from veil.detection.multiscale import ScaledDetector
 
 DEFAULT_DETECTOR = "centerface"
 DEFAULT_DETECT_SCALE = 2.0

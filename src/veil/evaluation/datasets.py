@@ -8,12 +8,14 @@ with ``in_easy/in_medium/in_hard`` memberships) and the mask set
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 WIDER_SUBSETS = ("easy", "medium", "hard")
+WIDER_ATTRIBUTES = ("blur", "expression", "illumination", "occlusion", "pose")
 
 
 @dataclass
@@ -25,11 +27,15 @@ class GroundTruth:
         boxes: ``(N, 4)`` xyxy boxes of every annotated face.
         positives: subset name -> ``(N,)`` bool; faces outside a subset are
             *ignore* regions for that subset (matching them is neither right nor wrong).
+        attributes: per face, the annotation's labels where the format has
+            them (WIDER blur/occlusion/pose..., the mask set's ``label``); for
+            finding out which kinds of face a detector misses.
     """
 
     image: Path
     boxes: np.ndarray
     positives: dict[str, np.ndarray]
+    attributes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _xywh_to_xyxy(xywh: list[list[float]]) -> np.ndarray:
@@ -189,7 +195,8 @@ def _load_gt_json(folder: Path, path: Path) -> tuple[list[GroundTruth], tuple[st
             )
             for subset in subsets
         }
-        items.append(GroundTruth(folder / entry["file"], boxes, positives))
+        attributes = [{k: f[k] for k in WIDER_ATTRIBUTES if k in f} for f in faces]
+        items.append(GroundTruth(folder / entry["file"], boxes, positives, attributes))
     return items, subsets
 
 
@@ -197,5 +204,8 @@ def _load_all_positive(folder: Path, path: Path) -> list[GroundTruth]:
     items = []
     for entry in json.loads(path.read_text()):
         boxes = np.asarray([f["bbox_xyxy"] for f in entry["faces"]], np.float64).reshape(-1, 4)
-        items.append(GroundTruth(folder / entry["file"], boxes, {"all": np.ones(len(boxes), bool)}))
+        attributes = [{"label": f["label"]} if "label" in f else {} for f in entry["faces"]]
+        items.append(
+            GroundTruth(folder / entry["file"], boxes, {"all": np.ones(len(boxes), bool)}, attributes)
+        )
     return items

@@ -21,6 +21,7 @@ from veil.evaluation.metrics import (
     recall_by_size,
     score_detections,
 )
+from veil.evaluation.misses import label_faces, miss_rates, save_misses
 from veil.media.images import read_photo
 
 Boxes = tuple[np.ndarray, np.ndarray]  # (N, 4) xyxy, (N,) scores
@@ -58,9 +59,7 @@ def detections_from_file(path: str | Path, items: list[GroundTruth]) -> list[Box
         by_path[str(Path(entry["path"]).resolve())] = (boxes, scores)
         by_name[Path(entry["path"]).name] = (boxes, scores)
     empty: Boxes = (np.zeros((0, 4)), np.zeros(0))
-    return [
-        by_path.get(str(item.image.resolve()), by_name.get(item.image.name, empty)) for item in items
-    ]
+    return [by_path.get(str(item.image.resolve()), by_name.get(item.image.name, empty)) for item in items]
 
 
 def evaluate_detection(
@@ -70,10 +69,13 @@ def evaluate_detection(
     detections_file: str | Path | None = None,
     limit: int | None = None,
     progress: Callable[[int], Callable[[], None]] | None = None,
+    misses: str | Path | None = None,
 ) -> dict[str, Any]:
     """AP, recall/precision/FP at ``threshold``, recall by face size and time per image, per subset.
 
     Give either a ``detector`` (run here, timed) or a ``detections_file``.
+    With ``misses``, crops of the faces missed in the last (widest) subset go
+    to that folder, and miss rates by kind of face into the result.
     """
     items, subsets = load_detection_dataset(dataset)
     items = items[:limit] if limit else items
@@ -99,6 +101,11 @@ def evaluate_detection(
             "recall_by_size": recall_by_size(found, truth, threshold),
             "curve": curve(found, truth),
         }
+    if misses is not None:
+        faces = label_faces(items, found, subsets[-1], threshold)
+        count = save_misses(faces, misses)
+        result["misses"] = {"folder": str(misses), "subset": subsets[-1], "missed": count}
+        result["misses"]["rates"] = miss_rates(faces)
     return result
 
 

@@ -33,29 +33,11 @@ from veil.errors import VeilError
 from veil.faces import Faces
 from veil.filters import Filter
 from veil.media.images import read_photo
+from veil.recognition.embedding import FaceEmbedder
 
 ATTACKERS = ("naive", "parrot", "pca-knn")
 CROP = 64  # side of the grey face crops the PCA attacker sees
 PCA_COMPONENTS = 20
-
-
-class FaceEmbedder:
-    """dlib's 128-d face recognition ResNet, aligned by its 5-point shape model."""
-
-    def __init__(self) -> None:
-        try:
-            import dlib
-            import face_recognition_models as models
-        except ImportError:
-            raise VeilError("face embeddings need dlib: pip install 'veil[dlib]'") from None
-        self._shape = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
-        self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
-        self._rectangle = dlib.rectangle
-
-    def embed(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        rect = self._rectangle(*(round(float(v)) for v in box))
-        return np.array(self._encoder.compute_face_descriptor(rgb, self._shape(rgb, rect)))
 
 
 def load_identities(folder: str | Path) -> list[tuple[Path, str]]:

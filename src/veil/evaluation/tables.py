@@ -39,7 +39,19 @@ def detection_tables(result: dict[str, Any]) -> list[Table]:
             for name, s in subsets.items()
         ],
     )
-    return [scores, by_size]
+    tables = [scores, by_size]
+    if "misses" in result:
+        tables.append(
+            (
+                ["missed faces by", "value", "faces", "missed", "miss rate"],
+                [
+                    [key, value, str(r["faces"]), str(r["missed"]), _f(r["miss_rate"])]
+                    for key, values in result["misses"]["rates"].items()
+                    for value, r in values.items()
+                ],
+            )
+        )
+    return tables
 
 
 def privacy_tables(result: dict[str, Any]) -> list[Table]:
@@ -107,4 +119,3 @@ def save(path: str | Path, result: dict[str, Any], tables: list[Table], title: s
         write_json(path, result)
     else:
         write_text(path, f"# {title}\n\n{markdown(tables)}")
-
