@@ -303,6 +303,16 @@ GALLERY_OPTION = click.option(
 )
 
 
+def open_gallery(path: Path, missing_ok: bool = False) -> Any:
+    """The gallery at ``path`` (a new one if ``missing_ok`` and absent); a bad file is a usage error."""
+    from veil.recognition.gallery import Gallery
+
+    try:
+        return Gallery.open(path) if missing_ok else Gallery.load(path)
+    except VeilError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @gallery_group.command("add")
 @click.argument("name")
 @click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -316,10 +326,9 @@ def gallery_add_command(
 ) -> None:
     """Enrol NAME from photos that each show only that person's face."""
     from veil.recognition.embedding import FaceEmbedder
-    from veil.recognition.gallery import Gallery
 
+    gallery = open_gallery(gallery_path, missing_ok=True)
     try:
-        gallery = Gallery.open(gallery_path)
         detector, embedder = build_anonymizer(Settings(), debug).detector, FaceEmbedder()
     except VeilError as exc:
         raise click.UsageError(str(exc)) from None
@@ -340,12 +349,8 @@ def gallery_add_command(
 @GALLERY_OPTION
 def gallery_list_command(gallery_path: Path) -> None:
     """The people in the gallery and how many photos each."""
-    from veil.recognition.gallery import Gallery
 
-    try:
-        names = Gallery.load(gallery_path).names
-    except VeilError as exc:
-        raise click.UsageError(str(exc)) from None
+    names = open_gallery(gallery_path).names
     for name, count in sorted(names.items()):
         click.echo(f"{name}\t{count} photo{'s' if count > 1 else ''}")
 
@@ -355,12 +360,8 @@ def gallery_list_command(gallery_path: Path) -> None:
 @GALLERY_OPTION
 def gallery_remove_command(name: str, gallery_path: Path) -> None:
     """Forget every photo of NAME."""
-    from veil.recognition.gallery import Gallery
 
-    try:
-        gallery = Gallery.load(gallery_path)
-    except VeilError as exc:
-        raise click.UsageError(str(exc)) from None
+    gallery = open_gallery(gallery_path)
     removed = gallery.remove(name)
     if not removed:
         raise click.UsageError(f"{name!r} is not in {gallery_path}")
@@ -401,13 +402,9 @@ def identify_command(
 ) -> None:
     """Rank GALLERY's people for every face in IMAGES (clear or anonymised), nearest first."""
     from veil.media.images import read_photo
-    from veil.recognition.gallery import Gallery
     from veil.recognition.identify import identify
 
-    try:
-        gallery = Gallery.load(gallery_path)
-    except VeilError as exc:
-        raise click.UsageError(str(exc)) from None
+    gallery = open_gallery(gallery_path)
     detector = build_anonymizer(Settings(**settings), debug).detector
     face_filter = eval_filters((filter_name,), strength)[filter_name] if filter_name else None
     results, failed = [], 0

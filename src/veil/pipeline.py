@@ -112,8 +112,7 @@ class Settings:
         if name is None:
             members = recipe_key(PROFILES[self.profile].members(video))
         else:
-            scale = self.detect_scale or (DEFAULT_VIDEO_DETECT_SCALE if video else DEFAULT_DETECT_SCALE)
-            members = f"{name}@{scale:g}x"
+            members = f"{name}@{self.single_scale(video):g}x"
         return {"members": members, "threshold": self.threshold_for(video)}
 
     def threshold_for(self, video: bool) -> float | None:
@@ -133,8 +132,11 @@ class Settings:
         name = self.single_detector
         if name is None:
             return load_profile(self.profile, video, self.threshold)
-        scale = self.detect_scale or (DEFAULT_VIDEO_DETECT_SCALE if video else DEFAULT_DETECT_SCALE)
-        return load_detector(name, self.threshold_for(video), scale)
+        return load_detector(name, self.threshold_for(video), self.single_scale(video))
+
+    def single_scale(self, video: bool) -> float:
+        """With one detector: ``--detect-scale``, else 2x for photos and 1x for video."""
+        return self.detect_scale or (DEFAULT_VIDEO_DETECT_SCALE if video else DEFAULT_DETECT_SCALE)
 
     @property
     def encoder(self) -> EncoderSettings:

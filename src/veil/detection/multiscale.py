@@ -57,7 +57,23 @@ def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
     return [(int(s), int(s) + size) for s in starts]
 
 
-class ScaledDetector:
+class _Wrapper:
+    """A detector around another one: same name, and ``threshold`` is the inner detector's."""
+
+    def __init__(self, inner: Detector) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    @property
+    def threshold(self) -> float:
+        return self.inner.threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self.inner.threshold = value
+
+
+class ScaledDetector(_Wrapper):
     """Runs another detector on a resized copy of the frame, tiled when it is large.
 
     Args:
@@ -86,25 +102,16 @@ class ScaledDetector:
             raise ValueError(f"detect scale must be positive, got {scale}")
         if not 0 <= overlap < tile:
             raise ValueError(f"tile overlap must be within [0, tile), got {overlap} for tile {tile}")
-        self.inner = inner
+        super().__init__(inner)
         self.scale = scale
         self.max_side = max_side
         self.fit_side = fit_side
         self.tile = tile
         self.overlap = overlap
-        self.name = inner.name
 
     def effective_scale(self, width: int, height: int) -> float:
         """The factor actually used for a ``width`` x ``height`` frame."""
         return effective_scale(self.scale, width, height, self.max_side, self.fit_side)
-
-    @property
-    def threshold(self) -> float:
-        return self.inner.threshold
-
-    @threshold.setter
-    def threshold(self, value: float) -> None:
-        self.inner.threshold = value
 
     def detect(self, frame: np.ndarray) -> Faces:
         height, width = frame.shape[:2]
@@ -160,24 +167,12 @@ def _shifted(faces: Faces, dx: float, dy: float) -> Faces:
     return Faces(xyxy, faces.score, landmarks, faces.track_id, faces.identity, faces.source)
 
 
-class FlippedDetector:
+class FlippedDetector(_Wrapper):
     """Runs another detector on the mirror image (test-time flip augmentation).
 
     Detectors are not exactly symmetric; the mirrored pass finds some profile
     and occluded faces the direct one misses. Landmarks swap left and right.
     """
-
-    def __init__(self, inner: Detector) -> None:
-        self.inner = inner
-        self.name = inner.name
-
-    @property
-    def threshold(self) -> float:
-        return self.inner.threshold
-
-    @threshold.setter
-    def threshold(self, value: float) -> None:
-        self.inner.threshold = value
 
     def detect(self, frame: np.ndarray) -> Faces:
         width = frame.shape[1]
