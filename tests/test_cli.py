@@ -156,3 +156,27 @@ def test_eval_detect_scores_a_detector_and_a_detections_file_alike(tmp_path):
 def test_eval_errors_are_one_line(tmp_path):
     code, output = run("eval", "detect", "--dataset", str(tmp_path))
     assert code == 1 and "no known ground truth" in output and "Traceback" not in output
+
+
+def test_face_and_landmark_blur_filters_from_the_command_line(tmp_path):
+    from veil.media.images import read_photo
+
+    source = read_photo(EXAMPLES / "gauss.png").pixels
+    for name in ("face", "landmark-blur"):
+        report = tmp_path / f"{name}.json"
+        out = tmp_path / f"{name}.png"
+        code, _ = run(
+            str(EXAMPLES / "gauss.png"), "--filter", name, "-o", str(out), "--report", str(report), "-q"
+        )
+        assert code == 0
+        (face,) = json.loads(report.read_text())["files"][0]["faces"]
+        assert face["action"]["filter"] == name
+        x1, y1, x2, y2 = face["action"]["region"]
+        hidden = read_photo(out).pixels
+        assert np.abs(hidden[y1:y2, x1:x2].astype(int) - source[y1:y2, x1:x2]).mean() > 10
+        assert np.array_equal(hidden[:, : x1 - 1], source[:, : x1 - 1])
+    face_width = json.loads((tmp_path / "face.json").read_text())["files"][0]["faces"][0]["action"]["region"]
+    blur_width = json.loads((tmp_path / "landmark-blur.json").read_text())["files"][0]["faces"][0]["action"][
+        "region"
+    ]
+    assert face_width[2] - face_width[0] > blur_width[2] - blur_width[0]  # face grows boxes by 1.6, not 1.3

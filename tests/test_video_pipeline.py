@@ -149,3 +149,30 @@ def test_frames_larger_than_max_pixels_are_refused(clip):
     code, output = run(str(clip), "--max-pixels", "1000")
     assert code == 1 and "exceed the limit" in output
     assert not clip.with_name("clip_anonymized.mp4").exists()
+
+
+def test_face_filter_gives_each_track_one_face_through_a_video(clip, tmp_path):
+    from veil import Anonymizer
+    from veil.filters import FaceReplaceFilter
+
+    anonymizer = Anonymizer(filter="face")
+    assert isinstance(anonymizer.filter, FaceReplaceFilter) and anonymizer.filter.mask.scale == 1.6
+    chosen: list[tuple[int | None, int]] = []
+    pick = anonymizer.filter.variant
+
+    def spy(patch, face):
+        variant = pick(patch, face)
+        chosen.append((face.track, variant))
+        return variant
+
+    anonymizer.filter.variant = spy  # type: ignore[method-assign]
+    out = tmp_path / "face.mp4"
+    anonymizer.process_file(clip, out)
+    assert len(chosen) >= 20 and all(track is not None for track, _ in chosen)
+    by_track: dict[int | None, set[int]] = {}
+    for track, variant in chosen:
+        by_track.setdefault(track, set()).add(variant)
+    assert all(len(variants) == 1 for variants in by_track.values()), by_track
+    for index, (before, after) in enumerate(zip(frames_of(clip), frames_of(out), strict=True)):
+        x1, y1, x2, y2 = clip_face_box(index)
+        assert np.abs(before[y1:y2, x1:x2].astype(int) - after[y1:y2, x1:x2]).mean() > 15, index

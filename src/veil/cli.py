@@ -35,7 +35,7 @@ from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
 from veil.report import FileRecord, build_report, write_json
 from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
 
-EVAL_FILTERS = ("pixelate", "blur", "solid")
+EVAL_FILTERS = ("pixelate", "blur", "solid", "landmark-blur", "face")
 
 
 class DefaultCommandGroup(click.Group):
@@ -173,9 +173,8 @@ def main() -> None:
 @click.option(
     "--mask-scale",
     type=click.FloatRange(min=0.5, max=4),
-    default=1.3,
-    show_default=True,
-    help="Grow each face box by this factor (covers hair line, ears, chin).",
+    help="Grow each face box by this factor (covers hair line, ears, chin). "
+    "Default: 1.3, and 1.6 for --filter face.",
 )
 @click.option(
     "--feather",
@@ -189,7 +188,15 @@ def main() -> None:
     type=click.FloatRange(min=0.05, max=10),
     default=1.0,
     show_default=True,
-    help="Blur / mosaic strength; scales with each face's size.",
+    help="Blur / mosaic strength; scales with each face's size (for landmark-blur: its heavy blur; "
+    "for face: the blur around the drawn face).",
+)
+@click.option(
+    "--feature-strength",
+    type=click.FloatRange(min=0.05, max=10),
+    default=1.0,
+    show_default=True,
+    help="landmark-blur: blur around the eyes, nose and mouth (lower keeps landmarks sharper).",
 )
 @click.option("--color", "colour", default="black", show_default=True, help="Colour for --filter solid.")
 @click.option(

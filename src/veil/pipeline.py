@@ -24,7 +24,7 @@ from veil.detection import (
 )
 from veil.detection.profiles import DEFAULT_PROFILE, PROFILES, load_profile, recipe_key
 from veil.faces import Faces
-from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, RegionFilter, make_filter
+from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, RegionFilter, default_mask_scale, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS, read_photo, write_photo
 from veil.media.video import (
     BackgroundWorker,
@@ -65,9 +65,10 @@ class Settings:
     detect_scale: float | None = None  # single detector only; None: 2x for photos, 1x for video
     filter: str = DEFAULT_FILTER
     mask: str = "ellipse"
-    mask_scale: float = 1.3
+    mask_scale: float | None = None  # None: the filter's own (1.3; 1.6 for face)
     feather: float = 0.05
     strength: float = 1.0
+    feature_strength: float = 1.0
     colour: str = "black"
     image: str | None = None
     keep_metadata: bool = False
@@ -170,10 +171,12 @@ class Anonymizer:
                 f"--detect-every must be between 1 and memory + 1 = {memory + 1} "
                 "(with tracking on), or the frames between detections go uncovered"
             )
+        mask_scale = settings.mask_scale or default_mask_scale(settings.filter)
         self.filter: Filter = make_filter(
             settings.filter,
-            mask=MaskSpec(settings.mask, settings.mask_scale, settings.feather),
+            mask=MaskSpec(settings.mask, mask_scale, settings.feather),
             strength=settings.strength,
+            feature_strength=settings.feature_strength,
             colour=settings.colour,
             image=settings.image,
         )
@@ -243,8 +246,12 @@ class Anonymizer:
             info = reader.info
             writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
 
+            # track ids restart with each video: forget per-track votes and looks
             if self.known is not None:
-                self.known.reset()  # track ids restart with each video
+                self.known.reset()
+            reset_filter = getattr(self.filter, "reset", None)
+            if reset_filter is not None:
+                reset_filter()
 
             def finish_frame(item: tuple[Frame, Faces]) -> None:
                 frame, faces = item

@@ -18,3 +18,17 @@ def test_solid_hides_from_the_detector_and_a_light_blur_does_not(tmp_path):
     assert light["detected_before"] == 1.0 and light["detected_after"] == 1.0
     assert light["landmark_error"] < 0.05  # landmarks barely move
     assert solid["detected_after"] < 1.0
+
+
+def test_filters_get_the_landmarks_found_on_the_clean_face():
+    import numpy as np
+
+    from veil.evaluation.utility import with_landmarks
+    from veil.faces import Faces
+
+    truth = np.array([[10, 10, 50, 60], [100, 100, 140, 150]], np.float32)
+    points = np.arange(10, dtype=np.float32).reshape(1, 5, 2)
+    found = Faces([[11, 11, 50, 60]], [0.9], points)
+    faces = with_landmarks(truth, found, np.array([0, -1]))
+    assert np.array_equal(faces.landmarks[0], points[0])
+    assert np.isnan(faces.landmarks[1]).all()  # the filter estimates these from the box

@@ -21,7 +21,7 @@ def union_alpha(faces: Faces, spec: MaskSpec, shape: tuple[int, int]) -> np.ndar
     return alpha
 
 
-@pytest.mark.parametrize("name", ["blur", "pixelate", "solid", "image"])
+@pytest.mark.parametrize("name", ["blur", "pixelate", "solid", "landmark-blur", "face", "image"])
 @pytest.mark.parametrize("shape", ["ellipse", "box"])
 def test_changes_inside_only(name, shape, textured, tmp_path):
     spec = MaskSpec(shape=shape)

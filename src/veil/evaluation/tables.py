@@ -86,12 +86,21 @@ def privacy_tables(result: dict[str, Any]) -> list[Table]:
 def utility_tables(result: dict[str, Any]) -> list[Table]:
     return [
         (
-            ["filter", "detected before", "detected after", "IoU before", "IoU after", "landmark error"],
+            [
+                "filter",
+                "detected before",
+                "detected after",
+                "still detected",
+                "IoU before",
+                "IoU after",
+                "landmark error",
+            ],
             [
                 [
                     name,
                     _f(r["detected_before"]),
                     _f(r["detected_after"]),
+                    _f(r["still_detected"]),
                     _f(r["iou_before"]),
                     _f(r["iou_after"]),
                     _f(r["landmark_error"]),

@@ -3,10 +3,12 @@
 One seed report wanted anonymised faces to stay detectable, so released data
 keeps its value for training detectors; another measured landmark error
 before and after. Each ground-truth face is hidden with the filter (using the
-true box, so that only the filter is judged), then the same detector runs on
-the clean and on the anonymised image:
+true box, so that only the filter is judged, and the landmarks the detector
+found on the clean face), then the same detector runs on the clean and on the
+anonymised image:
 
-* **detection rate**: the share of faces found (IoU >= 0.5) before and after;
+* **detection rate**: the share of faces found (IoU >= 0.5) before and after,
+  and *still detected*: the share of the faces found before that are found after;
 * **IoU**: mean IoU of the found box with the true box, before and after;
 * **landmark error**: mean distance between the landmarks found on the clean
   face and on its anonymised self, as a fraction of the face size
@@ -37,6 +39,20 @@ def best_matches(truth: np.ndarray, found: Faces) -> tuple[np.ndarray, np.ndarra
     return np.where(value >= 0.5, best, -1), value
 
 
+def with_landmarks(truth: np.ndarray, found: Faces, index: np.ndarray) -> Faces:
+    """The true boxes, with the landmarks of the detection matched to each (NaN where none).
+
+    Filters that follow landmarks (landmark-blur, face) get what they would
+    get in use: the detector's points where it found the face, and their own
+    estimate from the box where it did not.
+    """
+    landmarks = np.full((len(truth), 5, 2), np.nan, np.float32)
+    if found.landmarks is not None:
+        matched = index >= 0
+        landmarks[matched] = found.landmarks[index[matched]]
+    return Faces(truth, np.ones(len(truth), np.float32), landmarks)
+
+
 def evaluate_utility(
     items: list[GroundTruth],
     filters: dict[str, Filter],
@@ -57,8 +73,9 @@ def evaluate_utility(
         faces_counted += len(truth)
         clean = detector.detect(image)
         index_before, iou_before = best_matches(truth, clean)
+        targets = with_landmarks(truth, clean, index_before)
         for name, chosen in filters.items():
-            hidden = chosen.apply(image, Faces(truth, np.ones(len(truth), np.float32)))
+            hidden = chosen.apply(image, targets)
             after = detector.detect(hidden)
             index_after, iou_after = best_matches(truth, after)
             record = totals[name]
@@ -81,6 +98,9 @@ def evaluate_utility(
             name: {
                 "detected_before": _mean(record["before"]),
                 "detected_after": _mean(record["after"]),
+                "still_detected": _mean(
+                    [a for b, a in zip(record["before"], record["after"], strict=True) if b]
+                ),
                 "iou_before": _mean(record["iou_before"]),
                 "iou_after": _mean(record["iou_after"]),
                 "landmark_error": _mean(record["landmarks"]),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from veil.faces import Faces
 from veil.filters.masks import MaskSpec, mask_alpha, region_of
+
+TYPICAL_LANDMARKS = np.array(
+    [[0.26, 0.41], [0.73, 0.41], [0.50, 0.60], [0.31, 0.75], [0.69, 0.75]], np.float32
+)
+"""Where the five landmarks sit in a face box, as fractions of its width and height
+(medians of CenterFace on frontal photos): the stand-in when a face has none."""
 
 
 @runtime_checkable
@@ -24,12 +31,58 @@ def face_size(xyxy: np.ndarray) -> float:
     return max(1.0, float(xyxy[2] - xyxy[0]), float(xyxy[3] - xyxy[1]))
 
 
+@dataclass(frozen=True)
+class FaceRegion:
+    """One face as a filter sees it, in the coordinates of its masked region.
+
+    Attributes:
+        box: ``x1, y1, x2, y2`` of the face box.
+        landmarks: ``(5, 2)`` points; estimated from the box when the detector
+            gave none (`estimated` is then True).
+        size: the longer side of the face box, which strength scales with.
+        track: the face's track id in video (None in photos): filters that
+            vary per face (replacement faces) remember their choice per track,
+            so a person keeps one look from frame to frame.
+        estimated: True when `landmarks` were estimated from the box.
+    """
+
+    box: np.ndarray
+    landmarks: np.ndarray
+    size: float
+    track: int | None = None
+    estimated: bool = False
+
+
+def face_regions(faces: Faces, origins: list[tuple[int, int, int, int]]) -> list[FaceRegion]:
+    """Each face moved into its region's coordinates, with landmarks (estimated where missing)."""
+    found = []
+    for i, (box, region) in enumerate(zip(faces.xyxy, origins, strict=True)):
+        offset = np.array([region[0], region[1]], np.float32)
+        points = faces.landmarks[i] if faces.landmarks is not None else None
+        estimated = points is None or not np.all(np.isfinite(points))
+        if estimated:
+            size = np.array([box[2] - box[0], box[3] - box[1]], np.float32)
+            points = box[:2] + TYPICAL_LANDMARKS * size
+        track = int(faces.track_id[i]) if faces.track_id is not None else -1
+        found.append(
+            FaceRegion(
+                box=box - np.tile(offset, 2),
+                landmarks=np.asarray(points, np.float32) - offset,
+                size=face_size(box),
+                track=track if track >= 0 else None,
+                estimated=estimated,
+            )
+        )
+    return found
+
+
 class RegionFilter:
     """Base for filters that replace the masked region with a transformed copy.
 
-    Subclasses implement `transform`; this class handles regions, clipping at
-    frame borders, the soft mask and blending, so every filter changes pixels
-    inside the mask and leaves every pixel outside it bit-identical.
+    Subclasses implement `transform` (or `render`, when they need landmarks or
+    a per-face key); this class handles regions, clipping at frame borders, the
+    soft mask and blending, so every filter changes pixels inside the mask and
+    leaves every pixel outside it bit-identical.
     """
 
     name = "region"
@@ -41,6 +94,10 @@ class RegionFilter:
         """Return the replacement for ``patch`` (same shape, uint8)."""
         raise NotImplementedError
 
+    def render(self, patch: np.ndarray, face: FaceRegion) -> np.ndarray:
+        """The replacement for one face's region; by default `transform` by size alone."""
+        return self.transform(patch, face.size)
+
     def regions(self, faces: Faces, width: int, height: int) -> list[tuple[int, int, int, int]]:
         """The pixel region each face's mask occupies (for reports)."""
         return [region_of(box, self.mask.scale, width, height) for box in faces.xyxy]
@@ -48,12 +105,13 @@ class RegionFilter:
     def apply(self, frame: np.ndarray, faces: Faces) -> np.ndarray:
         out = frame.copy()
         height, width = frame.shape[:2]
-        for box, region in zip(faces.xyxy, self.regions(faces, width, height), strict=True):
+        regions = self.regions(faces, width, height)
+        for box, region, face in zip(faces.xyxy, regions, face_regions(faces, regions), strict=True):
             x1, y1, x2, y2 = region
             if x2 <= x1 or y2 <= y1:
                 continue
             patch = out[y1:y2, x1:x2]
-            replacement = self.transform(patch, face_size(box))
+            replacement = self.render(patch, face)
             alpha = mask_alpha(box, self.mask, region)
             out[y1:y2, x1:x2] = blend(patch, replacement, alpha)
         return out

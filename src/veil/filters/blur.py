@@ -28,6 +28,18 @@ see benchmarks/results/privacy.md."""
 _FAST_SIGMA = 3.0  # above this, blur a downscaled copy: same look, far less work
 
 
+def gaussian_blur(patch: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur with an absolute ``sigma``; large ones blur a downscaled copy."""
+    h, w = patch.shape[:2]
+    factor = min(sigma / _FAST_SIGMA, min(h, w) / 4)  # keep at least 4 pixels a side
+    if factor <= 1:
+        return cv2.GaussianBlur(patch, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    small_size = (max(1, round(w / factor)), max(1, round(h / factor)))
+    small = cv2.resize(patch, small_size, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 class SizeScaledFilter(RegionFilter):
     """A region filter whose strength is a multiple of each face's size."""
 
@@ -44,15 +56,7 @@ class GaussianBlurFilter(SizeScaledFilter):
     name = "blur"
 
     def transform(self, patch: np.ndarray, size: float) -> np.ndarray:
-        sigma = max(1.0, self.strength * size * BLUR_SIGMA_PER_FACE)
-        h, w = patch.shape[:2]
-        factor = sigma / _FAST_SIGMA
-        if factor <= 1 or min(h, w) / factor < 4:
-            return cv2.GaussianBlur(patch, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
-        small_size = (max(1, round(w / factor)), max(1, round(h / factor)))
-        small = cv2.resize(patch, small_size, interpolation=cv2.INTER_AREA)
-        small = cv2.GaussianBlur(small, (0, 0), _FAST_SIGMA, borderType=cv2.BORDER_REPLICATE)
-        return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        return gaussian_blur(patch, max(1.0, self.strength * size * BLUR_SIGMA_PER_FACE))
 
 
 class PixelateFilter(SizeScaledFilter):

@@ -6,11 +6,18 @@ from pathlib import Path
 
 from veil.filters.base import Filter
 from veil.filters.blur import GaussianBlurFilter, PixelateFilter
+from veil.filters.landmark_blur import LandmarkBlurFilter
 from veil.filters.masks import MaskSpec
+from veil.filters.replace import FACE_MASK_SCALE, FaceReplaceFilter
 from veil.filters.solid import ImageFilter, SolidFilter
 
-FILTER_NAMES = ("blur", "pixelate", "solid", "image")
+FILTER_NAMES = ("blur", "pixelate", "solid", "landmark-blur", "face", "image")
 DEFAULT_FILTER = "pixelate"  # the one filter that meets the privacy bar (benchmarks/results/privacy.md)
+
+
+def default_mask_scale(name: str) -> float:
+    """How much a filter grows face boxes unless told otherwise."""
+    return FACE_MASK_SCALE if name == "face" else MaskSpec().scale
 
 
 def make_filter(
@@ -20,13 +27,23 @@ def make_filter(
     strength: float = 1.0,
     colour: str | tuple[int, int, int] = "black",
     image: str | Path | None = None,
+    feature_strength: float = 1.0,
 ) -> Filter:
-    """Build a filter by name; ``strength`` scales blur and mosaic, ``colour`` the solid fill."""
-    mask = mask or MaskSpec()
+    """Build a filter by name.
+
+    ``strength`` scales blur, mosaic, landmark-blur's heavy blur and the blur
+    around a replacement face; ``feature_strength`` landmark-blur's light blur
+    around the eyes, nose and mouth; ``colour`` the solid fill.
+    """
+    mask = mask or MaskSpec(scale=default_mask_scale(name))
     if name == "blur":
         return GaussianBlurFilter(strength, mask)
     if name == "pixelate":
         return PixelateFilter(strength, mask)
+    if name == "landmark-blur":
+        return LandmarkBlurFilter(strength, feature_strength, mask)
+    if name == "face":
+        return FaceReplaceFilter(mask, strength)
     if name == "solid":
         return SolidFilter(colour, mask)
     if name == "image":
