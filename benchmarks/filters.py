@@ -3,9 +3,10 @@
     python benchmarks/filters.py                 # writes benchmarks/results/filters.md and docs/filters.png
     python benchmarks/filters.py --limit 40      # quick look (first 40 images of each detection set)
     python benchmarks/filters.py --sheet-only    # just the contact sheet (no data needed)
+    python benchmarks/filters.py --speed         # ms per photo for each filter -> results/filters_speed.md
 
-Privacy is `veil eval privacy` on ../shared/data/identity/deepface_13ids (61
-photos of 13 people): rank-1 re-identification by dlib's embedding against
+Privacy is `veil eval privacy` on ../shared/data/identity/deepface_13ids
+(labelled photos of 13 public figures): rank-1 re-identification by dlib's embedding against
 the clean photos (naive) and against photos anonymised with the same filter
 (parrot), leave-one-out, beside chance; and the embedding distance from each
 face to its own clean self. Utility is `veil eval utility` on the Kaggle mask
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 
 import cv2
 import numpy as np
@@ -94,13 +96,44 @@ def contact_sheet(path=SHEET) -> None:
     cv2.imwrite(str(path), np.hstack(tiles))
 
 
+def speed(rounds: int = 15) -> None:
+    """Median ms to apply each filter to the shipped photos, rounds interleaved (same process)."""
+    detector = load_detector("centerface", None, 2.0)
+    photos, found = {}, {}
+    for file in ("newton.png", "solvay_conference_1927.jpg"):
+        image = read_photo(ROOT / "examples" / file).pixels
+        faces = detector.detect(image)
+        name = f"{file} ({len(faces)} faces, {image.shape[1]}x{image.shape[0]})"
+        photos[name], found[name] = image, faces
+    filters = {name: make_filter(name) for name in FILTERS}
+    times: dict[tuple[str, str], list[float]] = {(f, p): [] for f in filters for p in photos}
+    for _ in range(rounds):
+        for filter_name, chosen in filters.items():
+            for photo_name, image in photos.items():
+                start = time.perf_counter()
+                chosen.apply(image, found[photo_name])
+                times[filter_name, photo_name].append((time.perf_counter() - start) * 1000)
+    rows = [[name, *(f"{np.median(times[name, photo]):.1f}" for photo in photos)] for name in filters]
+    table = markdown_table(["filter", *(f"ms, {photo}" for photo in photos)], rows)
+    print(table)
+    (RESULTS / "filters_speed.md").write_text(
+        "# Filter speed\n\n"
+        f"`python benchmarks/filters.py --speed` ({machine_line()}): median of {rounds} interleaved "
+        "rounds, filter only (faces found once beforehand by CenterFace at 2x).\n\n" + table + "\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--limit", type=int, help="only the first N images of each detection set")
     parser.add_argument("--sheet-only", action="store_true", help="only draw docs/filters.png")
+    parser.add_argument("--speed", action="store_true", help="only time the filters on the shipped photos")
     args = parser.parse_args()
+    if args.speed:
+        speed()
+        return
     contact_sheet()
     if args.sheet_only:
         return

@@ -29,16 +29,24 @@ def landmark_shift(before: Faces, after: Faces) -> float:
     return float(np.linalg.norm(before.landmarks[0] - after.landmarks[0], axis=1).mean() / size)
 
 
+def found_again(
+    detector, image: np.ndarray, clean: Faces, name: str, min_iou: float
+) -> tuple[np.ndarray, Faces]:
+    """Hide the face with filter ``name`` and check the detector finds it where it was."""
+    hidden = make_filter(name).apply(image, clean)
+    found = detector.detect(hidden)
+    assert len(found) == 1, f"the face is no longer detected after {name}"
+    assert box_iou(clean.xyxy, found.xyxy)[0, 0] > min_iou
+    assert landmark_shift(clean, found) < 0.08
+    return hidden, found
+
+
 @pytest.mark.parametrize("name", ["newton", "gauss"])
 def test_landmark_blur_leaves_landmarks_where_they_were(name, detector, request):
     image = request.getfixturevalue(name)
     clean = only_face(detector, image)
-    hidden = make_filter("landmark-blur").apply(image, clean)
-    found = detector.detect(hidden)
-    assert len(found) == 1, "the landmark-blurred face is no longer detected"
-    assert box_iou(clean.xyxy, found.xyxy)[0, 0] > 0.7
-    assert landmark_shift(clean, found) < 0.08
-    # plain blur at the same heavy sigma everywhere loses what landmark-blur keeps
+    _, found = found_again(detector, image, clean, "landmark-blur", 0.7)
+    # plain blur, even at half landmark-blur's heavy sigma, loses what landmark-blur keeps
     plain = make_filter("blur", strength=2.0).apply(image, clean)
     lost = detector.detect(plain)
     assert len(lost) == 0 or landmark_shift(clean, lost) > landmark_shift(clean, found)
@@ -47,7 +55,9 @@ def test_landmark_blur_leaves_landmarks_where_they_were(name, detector, request)
 def test_landmark_blur_is_lighter_on_the_features_than_around_them(newton, detector):
     clean = only_face(detector, newton)
     hidden = make_filter("landmark-blur").apply(newton, clean)
-    heavy = make_filter("blur", strength=4.0).apply(newton, clean)  # sigma face / 2, landmark-blur's heavy one
+    heavy = make_filter("blur", strength=4.0).apply(
+        newton, clean
+    )  # sigma face / 2, landmark-blur's heavy one
     left_eye, right_eye = clean.landmarks[0, :2]
     eye = np.round(left_eye).astype(int)
     forehead = np.round((left_eye + right_eye) / 2 - [0, 0.6 * (right_eye[0] - left_eye[0])]).astype(int)
@@ -59,18 +69,17 @@ def test_landmark_blur_is_lighter_on_the_features_than_around_them(newton, detec
     assert detail(hidden, eye) > 3 * detail(heavy, eye)  # the eye keeps its shape
     assert detail(hidden, eye) < detail(newton, eye)  # but is still blurred
     x, y = forehead
-    assert np.abs(hidden[y - 6 : y + 7, x - 6 : x + 7].astype(int) - heavy[y - 6 : y + 7, x - 6 : x + 7]).max() <= 2
+    assert (
+        np.abs(hidden[y - 6 : y + 7, x - 6 : x + 7].astype(int) - heavy[y - 6 : y + 7, x - 6 : x + 7]).max()
+        <= 2
+    )
 
 
 @pytest.mark.parametrize("name", ["newton", "gauss"])
 def test_replacement_face_is_detected_where_the_original_was(name, detector, request):
     image = request.getfixturevalue(name)
     clean = only_face(detector, image)
-    replaced = make_filter("face").apply(image, clean)
-    found = detector.detect(replaced)
-    assert len(found) == 1, "the drawn face is not detected as a face"
-    assert box_iou(clean.xyxy, found.xyxy)[0, 0] > 0.6
-    assert landmark_shift(clean, found) < 0.08
+    replaced, _ = found_again(detector, image, clean, "face", 0.6)
     x1, y1, x2, y2 = clean.xyxy[0].astype(int)
     inside = np.abs(replaced[y1:y2, x1:x2].astype(int) - image[y1:y2, x1:x2]).max(axis=-1)
     assert (inside > 10).mean() > 0.8, "most of the face should be redrawn"
@@ -159,3 +168,18 @@ def test_grey_frames_stay_grey(name, newton, detector):
     assert out.shape == grey.shape
     x1, y1, x2, y2 = clean.xyxy[0].astype(int)
     assert np.abs(out[y1:y2, x1:x2].astype(int) - grey[y1:y2, x1:x2]).mean() > 5
+
+
+def test_black_and_white_photo_gets_a_grey_face_and_a_colour_photo_a_coloured_one(newton, detector):
+    import cv2
+
+    clean = only_face(detector, newton)
+    grey = cv2.cvtColor(cv2.cvtColor(newton, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    x1, y1, x2, y2 = clean.xyxy[0].astype(int)
+
+    def chroma(image: np.ndarray) -> float:
+        patch = image[y1:y2, x1:x2].astype(int)
+        return float((patch.max(axis=-1) - patch.min(axis=-1)).mean())
+
+    assert chroma(make_filter("face").apply(grey, clean)) < 3
+    assert chroma(make_filter("face").apply(newton, clean)) > 15

@@ -38,6 +38,10 @@ SKIN_LAB_RANGE = ((30.0, 85.0), (4.0, 28.0), (6.0, 34.0))
 """Bounds on the matched skin tone in Lab (L, a, b): a mask or a hat under the
 sample points gives a plausible skin, not a blue or white face."""
 
+GREY_CHROMA = 6.0
+"""Skin chroma (Lab) below which a photo counts as partly grey: its drawn face loses colour
+in proportion. Skin in colour photos lies well above it."""
+
 MAX_STRETCH = 2.5
 """Largest ratio between the affine fit's two scales before it falls back to a similarity."""
 
@@ -63,7 +67,11 @@ def fit_affine(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def skin_tone(patch: np.ndarray, face: FaceRegion) -> np.ndarray:
-    """The original's skin colour in Lab: the median over forehead and cheeks, clamped to skin."""
+    """The original's skin colour in Lab (median over forehead and cheeks, clamped to skin) and colourfulness.
+
+    Returns ``L, a, b, colourfulness``: colourfulness is 1 for any colour photo and falls
+    towards 0 in black-and-white ones, where a pink face would stand out.
+    """
     h, w = patch.shape[:2]
     left_eye, right_eye, _, mouth_left, mouth_right = face.landmarks
     eye_gap = max(2.0, float(np.linalg.norm(right_eye - left_eye)))
@@ -81,17 +89,22 @@ def skin_tone(patch: np.ndarray, face: FaceRegion) -> np.ndarray:
             samples.append(patch[y1:y2, x1:x2].reshape(-1, 3))
     pixels = np.concatenate(samples) if samples else patch.reshape(-1, 3)
     lab = cv2.cvtColor(pixels.reshape(-1, 1, 3).astype(np.float32) / 255, cv2.COLOR_BGR2Lab).reshape(-1, 3)
-    tone = np.median(lab, axis=0)
-    return np.array(
-        [np.clip(v, lo, hi) for v, (lo, hi) in zip(tone, SKIN_LAB_RANGE, strict=True)], np.float32
-    )
+    median = np.median(lab, axis=0)
+    tone = np.array([np.clip(v, lo, hi) for v, (lo, hi) in zip(median, SKIN_LAB_RANGE, strict=True)])
+    colourful = min(1.0, float(np.hypot(median[1], median[2])) / GREY_CHROMA)
+    tone[1:] *= colourful
+    return np.append(tone, colourful).astype(np.float32)
 
 
 def recolour(face: SyntheticFace, tone: np.ndarray) -> np.ndarray:
-    """The drawn face (BGR float) shifted in Lab so its bare skin has ``tone``."""
+    """The drawn face (BGR float) shifted in Lab so its bare skin has ``tone`` (L, a, b, colourfulness).
+
+    Colourfulness scales the face's own colours too, so a black-and-white photo gets a grey face.
+    """
     lab = cv2.cvtColor(face.bgr, cv2.COLOR_BGR2Lab)
     own = cv2.cvtColor(face.skin.reshape(1, 1, 3), cv2.COLOR_BGR2Lab).reshape(3)
-    lab = lab + (tone - own)
+    lab[..., 0] += tone[0] - own[0]
+    lab[..., 1:] = (lab[..., 1:] - own[1:]) * tone[3] + tone[1:3]
     return np.clip(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2BGR), 0, 1)
 
 
@@ -131,7 +144,8 @@ class FaceReplaceFilter(RegionFilter):
             colour_patch = cv2.cvtColor(patch, cv2.COLOR_GRAY2BGR)
             return cv2.cvtColor(self.render(colour_patch, face), cv2.COLOR_BGR2GRAY)
         h, w = patch.shape[:2]
-        drawn = synthetic_face(self.variant(patch, face))
+        variant = self.variant(patch, face)
+        drawn = synthetic_face(variant)
         matrix = fit_affine(drawn.landmarks, face.landmarks)
         colour = recolour(drawn, skin_tone(patch, face))
         warped = cv2.warpAffine(
@@ -142,4 +156,18 @@ class FaceReplaceFilter(RegionFilter):
             patch, max(1.0, self.surround_strength * face.size * SURROUND_SIGMA_PER_FACE)
         )
         mixed = surround.astype(np.float32) * (1 - alpha) + warped * 255 * alpha
+        mixed += grain(patch, variant)
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+
+
+def grain(patch: np.ndarray, seed: int) -> np.ndarray:
+    """Noise as strong as the photo's own, so the smooth drawing does not stand out in a grainy photo.
+
+    Grey (the same in every channel, like luminance grain) and seeded, so output is repeatable.
+    """
+    detail = patch.astype(np.float32) - cv2.GaussianBlur(patch, (0, 0), 1.5).astype(np.float32)
+    level = float(np.median(np.abs(detail))) * 1.4826  # robust std of the fine detail
+    if level < 0.5:
+        return np.zeros(patch.shape, np.float32)
+    noise = np.random.default_rng(seed).normal(0, 1, (*patch.shape[:2], 1)).astype(np.float32)
+    return np.broadcast_to(noise * level, patch.shape)
