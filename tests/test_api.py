@@ -27,3 +27,10 @@ def test_anonymize_path_and_reuse():
 def test_settings_override():
     anonymizer = veil.Anonymizer(veil.Settings(filter="pixelate"), strength=2.0)
     assert anonymizer.settings.filter == "pixelate" and anonymizer.settings.strength == 2.0
+
+
+def test_mask_scale_defaults_per_filter_and_is_reported():
+    assert veil.Anonymizer(filter="face").filter.mask.scale == 1.6  # type: ignore[attr-defined]
+    assert veil.Anonymizer(filter="blur").filter.mask.scale == 1.3  # type: ignore[attr-defined]
+    assert veil.Anonymizer(filter="face", mask_scale=1.2).filter.mask.scale == 1.2  # type: ignore[attr-defined]
+    assert veil.Settings(filter="face").to_json()["mask_scale"] == 1.6

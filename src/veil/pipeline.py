@@ -104,8 +104,14 @@ class Settings:
         """The fields, plus what detection actually ran for photos and for video."""
         return {
             **asdict(self),
+            "mask_scale": self.effective_mask_scale,
             "detection": {"photo": self.detection_for(False), "video": self.detection_for(True)},
         }
+
+    @property
+    def effective_mask_scale(self) -> float:
+        """The mask growth in use: the one given, else the filter's own (1.6 for face, 1.3 otherwise)."""
+        return self.mask_scale or default_mask_scale(self.filter)
 
     def detection_for(self, video: bool) -> dict[str, Any]:
         """The members (detector@scale) and score cut-off used for photos or video frames."""
@@ -171,10 +177,9 @@ class Anonymizer:
                 f"--detect-every must be between 1 and memory + 1 = {memory + 1} "
                 "(with tracking on), or the frames between detections go uncovered"
             )
-        mask_scale = settings.mask_scale or default_mask_scale(settings.filter)
         self.filter: Filter = make_filter(
             settings.filter,
-            mask=MaskSpec(settings.mask, mask_scale, settings.feather),
+            mask=MaskSpec(settings.mask, settings.effective_mask_scale, settings.feather),
             strength=settings.strength,
             feature_strength=settings.feature_strength,
             colour=settings.colour,

@@ -32,3 +32,21 @@ def test_filters_get_the_landmarks_found_on_the_clean_face():
     faces = with_landmarks(truth, found, np.array([0, -1]))
     assert np.array_equal(faces.landmarks[0], points[0])
     assert np.isnan(faces.landmarks[1]).all()  # the filter estimates these from the box
+
+
+def test_eval_utility_command_compares_the_drawn_face_with_a_solid_fill(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+
+    out = tmp_path / "utility.json"
+    dataset = coco_of_portraits(tmp_path)
+    code, printed = run_cli(
+        "eval", "utility", "--dataset", str(dataset), "--filter", "face", "--filter", "solid",
+        "--detector", "centerface", "--out", str(out), "-q",
+    )  # fmt: skip
+    assert code == 0, printed
+    result = json.loads(out.read_text())["filters"]
+    assert result["face"]["still_detected"] == 1.0
+    assert result["solid"]["still_detected"] < 1.0
+    assert result["face"]["landmark_error"] < 0.1

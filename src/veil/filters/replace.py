@@ -144,8 +144,7 @@ class FaceReplaceFilter(RegionFilter):
             colour_patch = cv2.cvtColor(patch, cv2.COLOR_GRAY2BGR)
             return cv2.cvtColor(self.render(colour_patch, face), cv2.COLOR_BGR2GRAY)
         h, w = patch.shape[:2]
-        variant = self.variant(patch, face)
-        drawn = synthetic_face(variant)
+        drawn = synthetic_face(self.variant(patch, face))
         matrix = fit_affine(drawn.landmarks, face.landmarks)
         colour = recolour(drawn, skin_tone(patch, face))
         warped = cv2.warpAffine(
@@ -156,18 +155,4 @@ class FaceReplaceFilter(RegionFilter):
             patch, max(1.0, self.surround_strength * face.size * SURROUND_SIGMA_PER_FACE)
         )
         mixed = surround.astype(np.float32) * (1 - alpha) + warped * 255 * alpha
-        mixed += grain(patch, variant)
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-
-
-def grain(patch: np.ndarray, seed: int) -> np.ndarray:
-    """Noise as strong as the photo's own, so the smooth drawing does not stand out in a grainy photo.
-
-    Grey (the same in every channel, like luminance grain) and seeded, so output is repeatable.
-    """
-    detail = patch.astype(np.float32) - cv2.GaussianBlur(patch, (0, 0), 1.5).astype(np.float32)
-    level = float(np.median(np.abs(detail))) * 1.4826  # robust std of the fine detail
-    if level < 0.5:
-        return np.zeros(patch.shape, np.float32)
-    noise = np.random.default_rng(seed).normal(0, 1, (*patch.shape[:2], 1)).astype(np.float32)
-    return np.broadcast_to(noise * level, patch.shape)
