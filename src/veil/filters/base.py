@@ -36,21 +36,17 @@ class FaceRegion:
     """One face as a filter sees it, in the coordinates of its masked region.
 
     Attributes:
-        box: ``x1, y1, x2, y2`` of the face box.
-        landmarks: ``(5, 2)`` points; estimated from the box when the detector
-            gave none (`estimated` is then True).
+        landmarks: ``(5, 2)`` points; where the detector gave none, their
+            typical places in the face box (`TYPICAL_LANDMARKS`).
         size: the longer side of the face box, which strength scales with.
         track: the face's track id in video (None in photos): filters that
             vary per face (replacement faces) remember their choice per track,
             so a person keeps one look from frame to frame.
-        estimated: True when `landmarks` were estimated from the box.
     """
 
-    box: np.ndarray
     landmarks: np.ndarray
     size: float
     track: int | None = None
-    estimated: bool = False
 
 
 def face_regions(faces: Faces, origins: list[tuple[int, int, int, int]]) -> list[FaceRegion]:
@@ -59,18 +55,15 @@ def face_regions(faces: Faces, origins: list[tuple[int, int, int, int]]) -> list
     for i, (box, region) in enumerate(zip(faces.xyxy, origins, strict=True)):
         offset = np.array([region[0], region[1]], np.float32)
         points = faces.landmarks[i] if faces.landmarks is not None else None
-        estimated = points is None or not np.all(np.isfinite(points))
-        if estimated:
+        if points is None or not np.all(np.isfinite(points)):
             size = np.array([box[2] - box[0], box[3] - box[1]], np.float32)
             points = box[:2] + TYPICAL_LANDMARKS * size
         track = int(faces.track_id[i]) if faces.track_id is not None else -1
         found.append(
             FaceRegion(
-                box=box - np.tile(offset, 2),
                 landmarks=np.asarray(points, np.float32) - offset,
                 size=face_size(box),
                 track=track if track >= 0 else None,
-                estimated=estimated,
             )
         )
     return found
