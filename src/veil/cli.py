@@ -31,6 +31,7 @@ from veil.media import EncoderSettings, Job, Skipped, is_video, plan_jobs
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.media.video import X264_PRESETS
 from veil.pipeline import DEFAULT_VIDEO_DETECT_SCALE, Anonymizer, Settings
+from veil.recognition.identify import METHODS
 from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
 from veil.report import FileRecord, build_report, write_json
 from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
@@ -381,7 +382,7 @@ def gallery_remove_command(name: str, gallery_path: Path) -> None:
     "gallery_path", metavar="GALLERY", type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--method", type=click.Choice(["embedding", "pca-knn"]), default="embedding", show_default=True)
+@click.option("--method", type=click.Choice(METHODS), default="embedding", show_default=True)
 @click.option(
     "--top", type=click.IntRange(min=1), default=3, show_default=True, help="Candidates listed per face."
 )

@@ -133,6 +133,11 @@ class Faces:
         landmarks = None if self.landmarks is None else self.landmarks * np.array([sx, sy], np.float32)
         return replace(self, xyxy=self.xyxy * factor, landmarks=landmarks)
 
+    def shifted(self, dx: float, dy: float) -> Faces:
+        """Coordinates moved by ``(dx, dy)`` pixels: maps boxes from a crop back to its frame."""
+        landmarks = None if self.landmarks is None else self.landmarks + np.array([dx, dy], np.float32)
+        return replace(self, xyxy=self.xyxy + np.array([dx, dy, dx, dy], np.float32), landmarks=landmarks)
+
     def clipped(self, width: int, height: int) -> Faces:
         """Boxes clipped to the frame; faces left with no area are dropped."""
         xyxy = self.xyxy.copy()

@@ -150,6 +150,11 @@ class Settings:
         return EncoderSettings(self.codec, self.crf, self.preset, self.pix_fmt, self.audio)
 
 
+def to_hide(faces: Faces, decisions: Decisions | None) -> Faces:
+    """The faces to filter: all of them, or those the gallery decisions hide."""
+    return faces if decisions is None else faces[decisions.hide]
+
+
 class Anonymizer:
     """Loads the detector and filter once; reuse it across many images.
 
@@ -201,8 +206,7 @@ class Anonymizer:
         """A copy of ``frame`` with every face hidden (but gallery decisions), and the faces hidden."""
         if faces is None:
             faces = self.detect(frame)
-        decisions = self.decide(frame, faces)
-        hidden = faces if decisions is None else faces[decisions.hide]
+        hidden = to_hide(faces, self.decide(frame, faces))
         return self.filter.apply(frame, hidden), hidden
 
     def decide(self, frame: np.ndarray, faces: Faces, video: bool = False) -> Decisions | None:
@@ -263,8 +267,7 @@ class Anonymizer:
                 regions = self.regions(faces, info.width, info.height)
                 decisions = self.decide(frame.pixels, faces, video=True)
                 if writer is not None:
-                    hidden = faces if decisions is None else faces[decisions.hide]
-                    writer.write(self.filter.apply(frame.pixels, hidden), frame.pts)
+                    writer.write(self.filter.apply(frame.pixels, to_hide(faces, decisions)), frame.pts)
                 records.append(FrameRecord(frame.index, frame.time, faces, regions, decisions))
                 if on_frame is not None:
                     on_frame(len(records), info.frames)
@@ -312,7 +315,7 @@ class Anonymizer:
         photo = read_photo(source, self.settings.max_pixels)
         faces = self.detect(photo.pixels)
         decisions = self.decide(photo.pixels, faces)
-        hidden = self.filter.apply(photo.pixels, faces if decisions is None else faces[decisions.hide])
+        hidden = self.filter.apply(photo.pixels, to_hide(faces, decisions))
         write_photo(output, photo.with_pixels(hidden), keep_metadata=self.settings.keep_metadata)
         return FileRecord(
             source,

@@ -138,7 +138,7 @@ class ScaledDetector(_Wrapper):
             for x1, x2 in tile_spans(width, self.tile, self.overlap):
                 faces = self.inner.detect(np.ascontiguousarray(frame[y1:y2, x1:x2]))
                 keep = ~self._cut(faces, x1 > 0, y1 > 0, x2 < width, y2 < height, x2 - x1, y2 - y1)
-                found.append(_shifted(faces[keep], x1, y1))
+                found.append(faces[keep].shifted(x1, y1))
         faces = Faces.concat(found)
         return faces.nms(0.5) if len(faces) else Faces.empty(with_landmarks=True).with_source(self.name)
 
@@ -158,13 +158,6 @@ class ScaledDetector(_Wrapper):
         if bottom:
             touches |= box[:, 3] >= tile_h - EDGE
         return touches & small
-
-
-def _shifted(faces: Faces, dx: float, dy: float) -> Faces:
-    """Faces moved by ``(dx, dy)`` pixels."""
-    xyxy = faces.xyxy + np.array([dx, dy, dx, dy], np.float32)
-    landmarks = None if faces.landmarks is None else faces.landmarks + np.array([dx, dy], np.float32)
-    return Faces(xyxy, faces.score, landmarks, faces.track_id, faces.identity, faces.source)
 
 
 class FlippedDetector(_Wrapper):

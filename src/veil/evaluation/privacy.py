@@ -34,10 +34,11 @@ from veil.faces import Faces
 from veil.filters import Filter
 from veil.media.images import read_photo
 from veil.recognition.embedding import FaceEmbedder
+from veil.recognition.gallery import CROP_SIDE
+from veil.recognition.identify import PCA_COMPONENTS, fit_eigenfaces
 
 ATTACKERS = ("naive", "parrot", "pca-knn")
-CROP = 64  # side of the grey face crops the PCA attacker sees
-PCA_COMPONENTS = 20
+CROP = CROP_SIDE  # side of the grey face crops the PCA attacker sees
 
 
 def load_identities(folder: str | Path) -> list[tuple[Path, str]]:
@@ -110,9 +111,7 @@ def pca_knn_rank1(crops: np.ndarray, labels: np.ndarray, components: int = PCA_C
     hits = 0
     for i in range(len(crops)):
         train = np.delete(crops, i, axis=0)
-        mean = train.mean(axis=0)
-        _, _, basis = np.linalg.svd(train - mean, full_matrices=False)
-        basis = basis[: min(components, len(basis))]
+        mean, basis = fit_eigenfaces(train, components)
         projected = (train - mean) @ basis.T
         probe = (crops[i] - mean) @ basis.T
         nearest = int(np.argmin(np.linalg.norm(projected - probe, axis=1)))

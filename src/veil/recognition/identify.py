@@ -63,13 +63,18 @@ def rank_by_name(distances: np.ndarray, labels: Sequence[str]) -> list[tuple[str
     return sorted(best.items(), key=lambda item: item[1])
 
 
+def fit_eigenfaces(train: np.ndarray, components: int = PCA_COMPONENTS) -> tuple[np.ndarray, np.ndarray]:
+    """The mean crop and the first ``components`` principal axes (rows) of ``train``."""
+    mean = train.mean(axis=0)
+    _, _, basis = np.linalg.svd(train - mean, full_matrices=False)
+    return mean, basis[: min(components, len(basis))]
+
+
 def pca_rankings(
     train: np.ndarray, labels: Sequence[str], probes: np.ndarray, components: int = PCA_COMPONENTS
 ) -> list[list[tuple[str, float]]]:
     """Eigenfaces fitted on ``train``; each probe's members ranked by nearest projected crop."""
-    mean = train.mean(axis=0)
-    _, _, basis = np.linalg.svd(train - mean, full_matrices=False)
-    basis = basis[: min(components, len(basis))]
+    mean, basis = fit_eigenfaces(train, components)
     projected = (train - mean) @ basis.T
     rankings = []
     for probe in np.atleast_2d(probes):
