@@ -25,7 +25,7 @@ import numpy as np
 
 from common import DATA, RESULTS, ROOT, machine_line, markdown_table, require_data
 from veil.detection import DetectorUnavailable, default_threshold, load_detector, load_profile
-from veil.detection.profiles import PROFILE_NAMES, PROFILES
+from veil.detection.profiles import PROFILE_NAMES
 from veil.evaluation import load_detection_dataset, score_detections
 from veil.faces import Faces
 
@@ -73,7 +73,7 @@ def configs(names: list[str], scales: list[float], slow: list[str], profiles: li
     found = [Config("deface (its code, thr 0.2)", "deface", 1.0, 0.2, 0.2)]
     for profile in profiles:
         found.append(
-            Config(f"profile {profile}", f"profile:{profile}", 1.0, 0.0, PROFILES[profile].threshold)
+            Config(f"profile {profile}", f"profile:{profile}", 1.0, 0.0, default_threshold(profile))
         )
     for name in names:
         for scale in scales:

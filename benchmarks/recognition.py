@@ -30,12 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from common import DATA, RESULTS, machine_line, markdown_table, require_data
+from veil.anonymizer import Anonymizer
+from veil.errors import GalleryError
 from veil.faces import Faces
 from veil.filters import make_filter
 from veil.media.images import read_photo
-from veil.pipeline import Anonymizer
 from veil.recognition.embedding import FaceEmbedder
-from veil.recognition.gallery import Gallery, GalleryError
+from veil.recognition.gallery import Gallery
 from veil.recognition.identify import identify
 from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, KnownFaces
 
@@ -189,7 +190,7 @@ def video_table(clip: Path, known_folder: Path, work: Path) -> list[list[str]]:
     gallery_path = work / "hamilton_gallery.json"
     gallery.save(gallery_path)
     keeper = Anonymizer(keep=str(gallery_path))
-    record = keeper.detect_file(clip)
+    record = keeper.process_file(clip, None)
     assert record.frames is not None and keeper.known is not None
     per_frame = KnownFaces(gallery, "keep", DEFAULT_MATCH_THRESHOLD, embedder)
     rows = []
@@ -208,8 +209,8 @@ def video_table(clip: Path, known_folder: Path, work: Path) -> list[list[str]]:
             if not len(faces):
                 continue
             if decide is None:
-                assert frame.decisions is not None
-                hide = frame.decisions.hide
+                assert faces.hide is not None
+                hide = faces.hide
             else:
                 hide = decide.decide(pixels_by_index[frame.index], faces).hide
             with_face += 1

@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
+from veil.anonymizer import Anonymizer
 from veil.evaluation import load_detection_dataset, masked_area, uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
-from veil.pipeline import Anonymizer
 from veil.tracking import TemporalCoverage
 
 FRAME = (640, 480)

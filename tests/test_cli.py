@@ -180,3 +180,20 @@ def test_face_and_landmark_blur_filters_from_the_command_line(tmp_path):
         "region"
     ]
     assert face_width[2] - face_width[0] > blur_width[2] - blur_width[0]  # face grows boxes by 1.6, not 1.3
+
+
+def test_each_command_offers_only_the_options_it_uses():
+    _, identify = run("identify", "--help")
+    _, evaluate = run("eval", "detect", "--help")
+    _, anonymise = run("anonymize", "--help")
+    for text in (identify, evaluate):
+        assert "--profile" in text and "--memory" not in text and "--detect-every" not in text
+    assert "--memory" in anonymise and "--keep" in anonymise
+
+
+def test_the_module_runs_as_the_command():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "veil.cli", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and "veil, version" in done.stdout

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from veil.faces import Faces, box_iou
+from veil.faces import Faces
+from veil.geometry import box_iou
 
 
 def make(n: int, landmarks: bool = False) -> Faces:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from veil.faces import Faces, box_iou
+from veil.faces import Faces
+from veil.geometry import box_iou
 from veil.tracking import FILL_SOURCE, TemporalCoverage, Tracker
 
 

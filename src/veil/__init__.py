@@ -1,18 +1,45 @@
-"""veil: find every face in photos and hide it, with numbers that show how well it worked.
+"""veil: find every face in photos and videos and hide it, with numbers that show how well it worked.
 
-Public API::
+Examples:
+    >>> import cv2, veil
+    >>> hidden, faces = veil.anonymize(cv2.imread("photo.jpg"), filter="pixelate")   # doctest: +SKIP
+    >>> anonymizer = veil.Anonymizer(profile="thorough")       # load models once, reuse
+    >>> record = anonymizer.process_file("clip.mp4", "out.mp4")                      # doctest: +SKIP
+    >>> record.to_json()["tracks"]                                                   # doctest: +SKIP
+    >>> detector = veil.load_detector("yunet", threshold=0.5, scale=2)
 
-    import veil
-    hidden, faces = veil.anonymize(frame_bgr, filter="pixelate")
-    anonymizer = veil.Anonymizer(detector="centerface")   # load once, reuse
-    detector = veil.load_detector("yunet", threshold=0.5, scale=2)
+Your own detector (``detect(frame) -> Faces``), filter (``apply(frame, faces) ->
+frame``) or in-memory gallery (`KnownFaces`) plugs into `Anonymizer` in place of a name.
+Every error veil raises is a `VeilError` with a ``path`` and a ``reason``.
 """
 
 __version__ = "0.1.0"
 
-from veil.detection import load_detector
+from veil.anonymizer import Anonymizer, FrameResult, anonymize
+from veil.detection import Detector, load_detector
+from veil.errors import DetectorUnavailable, GalleryError, MediaError, VeilError
 from veil.faces import Faces
-from veil.filters import make_filter
-from veil.pipeline import Anonymizer, Settings, anonymize
+from veil.filters import Filter, make_filter
+from veil.recognition import Gallery, KnownFaces
+from veil.report import FileRecord
+from veil.settings import Settings
 
-__all__ = ["Anonymizer", "Faces", "Settings", "__version__", "anonymize", "load_detector", "make_filter"]
+__all__ = [
+    "Anonymizer",
+    "Detector",
+    "DetectorUnavailable",
+    "Faces",
+    "FileRecord",
+    "Filter",
+    "FrameResult",
+    "Gallery",
+    "GalleryError",
+    "KnownFaces",
+    "MediaError",
+    "Settings",
+    "VeilError",
+    "__version__",
+    "anonymize",
+    "load_detector",
+    "make_filter",
+]

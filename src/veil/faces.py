@@ -3,7 +3,8 @@
 Modelled on `supervision.Detections`: every stage of the pipeline passes this
 object along, and the operations that callers would otherwise re-implement
 (indexing, concatenation, rescaling, clipping, non-maximum suppression) live
-here, once.
+here, once. What veil decided about each face (hide it or not, who it is)
+travels with it, so a report is made from one object.
 """
 
 from __future__ import annotations
@@ -15,15 +16,27 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from veil.geometry import box_area, box_iou
+
 FloatArray = npt.NDArray[np.float32]
 
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 """Order of the five landmarks, as seen in the image (left eye = image-left)."""
 
 
+PER_FACE_OPTIONAL: dict[str, tuple[Any, tuple[int, ...], Any]] = {
+    "landmarks": (np.float32, (5, 2), np.nan),
+    "track_id": (np.int64, (), -1),
+    "identity": (object, (), None),
+    "distance": (np.float64, (), np.inf),
+    "hide": (np.bool_, (), True),
+}
+"""The optional per-face arrays: dtype, shape of one face's entry, and the fill for faces without one."""
+
+
 @dataclass
 class Faces:
-    """N faces in one frame.
+    """N faces in one frame, and what veil decided about each.
 
     Attributes:
         xyxy: ``(N, 4)`` float32 boxes ``x1, y1, x2, y2`` in frame pixels.
@@ -32,29 +45,41 @@ class Faces:
             ``None`` when the detector has none. Rows of NaN mark faces without
             landmarks when faces from several detectors are mixed.
         track_id: ``(N,)`` int64 track ids (video), or ``None``.
-        identity: ``(N,)`` object array of names from a gallery, or ``None``.
         source: ``(N,)`` object array naming who produced each face
             (a detector name, or ``"track-fill"``).
+        identity: ``(N,)`` object array: the gallery member each face matched
+            (None: nobody), or ``None`` when no gallery was given.
+        distance: ``(N,)`` float64 embedding distance to the nearest gallery
+            member (inf: too small to recognise), or ``None``.
+        hide: ``(N,)`` bool, whether veil hides each face (``--keep``/``--only``
+            decide it), or ``None``: every face is hidden.
+
+    Examples:
+        >>> faces = Faces(np.array([[10, 10, 50, 60], [0, 0, 5, 5]]), np.array([0.9, 0.2]))
+        >>> len(faces), faces.above(0.5).xyxy.tolist()
+        (2, [[10.0, 10.0, 50.0, 60.0]])
+        >>> faces.scaled(2).xyxy[0].tolist()
+        [20.0, 20.0, 100.0, 120.0]
     """
 
     xyxy: FloatArray
     score: FloatArray
     landmarks: FloatArray | None = None
     track_id: npt.NDArray[np.int64] | None = None
-    identity: npt.NDArray[np.object_] | None = None
     # A single name is accepted for convenience and broadcast to every face.
     source: npt.NDArray[np.object_] | str = field(default_factory=lambda: np.empty(0, dtype=object))
+    identity: npt.NDArray[np.object_] | None = None
+    distance: npt.NDArray[np.float64] | None = None
+    hide: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         self.xyxy = np.asarray(self.xyxy, dtype=np.float32).reshape(-1, 4)
         n = len(self.xyxy)
         self.score = np.asarray(self.score, dtype=np.float32).reshape(n)
-        if self.landmarks is not None:
-            self.landmarks = np.asarray(self.landmarks, dtype=np.float32).reshape(n, 5, 2)
-        if self.track_id is not None:
-            self.track_id = np.asarray(self.track_id, dtype=np.int64).reshape(n)
-        if self.identity is not None:
-            self.identity = np.asarray(self.identity, dtype=object).reshape(n)
+        for name, (dtype, shape, _) in PER_FACE_OPTIONAL.items():
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, np.asarray(value, dtype=dtype).reshape(n, *shape))
         source = np.asarray(self.source, dtype=object).reshape(-1)
         if len(source) != n:
             if len(source) > 1:
@@ -71,29 +96,31 @@ class Faces:
 
     @classmethod
     def concat(cls, parts: Sequence[Faces]) -> Faces:
-        """Stack several `Faces`; missing optional fields become NaN / -1 / None."""
+        """Stack several `Faces`; a field only some parts have is filled in for the others.
+
+        The fills are NaN landmarks, track -1, no identity, infinite distance and hidden.
+        """
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.empty()
         if len(parts) == 1:
             return parts[0]
-
-        def stack(name: str, fill: Any, dtype: Any, shape: tuple[int, ...]) -> Any:
-            if all(getattr(p, name) is None for p in parts):
-                return None
-            arrays = []
-            for p in parts:
-                value = getattr(p, name)
-                arrays.append(value if value is not None else np.full((len(p), *shape), fill, dtype))
-            return np.concatenate(arrays)
-
+        optional: dict[str, Any] = {}
+        for name, (dtype, shape, fill) in PER_FACE_OPTIONAL.items():
+            if any(getattr(p, name) is not None for p in parts):
+                optional[name] = np.concatenate(
+                    [
+                        getattr(p, name)
+                        if getattr(p, name) is not None
+                        else np.full((len(p), *shape), fill, dtype)
+                        for p in parts
+                    ]
+                )
         return cls(
             xyxy=np.concatenate([p.xyxy for p in parts]),
             score=np.concatenate([p.score for p in parts]),
-            landmarks=stack("landmarks", np.nan, np.float32, (5, 2)),
-            track_id=stack("track_id", -1, np.int64, ()),
-            identity=stack("identity", None, object, ()),
             source=np.concatenate([p.source for p in parts]),
+            **optional,
         )
 
     # -- container protocol ---------------------------------------------------
@@ -104,14 +131,21 @@ class Faces:
         """Select faces by index, slice, integer array or boolean mask."""
         if isinstance(index, int | np.integer):
             index = [int(index)]
+        optional = {
+            name: None if getattr(self, name) is None else getattr(self, name)[index]
+            for name in PER_FACE_OPTIONAL
+        }
         return Faces(
             xyxy=self.xyxy[index],
             score=self.score[index],
-            landmarks=None if self.landmarks is None else self.landmarks[index],
-            track_id=None if self.track_id is None else self.track_id[index],
-            identity=None if self.identity is None else self.identity[index],
             source=np.asarray(self.source, dtype=object)[index],
+            **optional,
         )
+
+    # -- decisions ----------------------------------------------------------
+    def to_hide(self) -> Faces:
+        """The faces veil hides: all of them unless a gallery decided otherwise (`hide`)."""
+        return self if self.hide is None else self[self.hide]
 
     # -- geometry ---------------------------------------------------------
     @property
@@ -163,7 +197,7 @@ class Faces:
             return self
         order = np.argsort(-self.score, kind="stable")
         boxes = self.xyxy[order].astype(np.float64)
-        areas = np.prod(np.clip(boxes[:, 2:] - boxes[:, :2], 0, None), axis=1)
+        areas = box_area(boxes)
         alive = np.ones(len(boxes), bool)
         keep: list[int] = []
         for i in range(len(boxes)):
@@ -173,23 +207,6 @@ class Faces:
             rest = i + 1 + np.flatnonzero(alive[i + 1 :])
             if not len(rest):
                 break
-            tl = np.maximum(boxes[i, :2], boxes[rest, :2])
-            br = np.minimum(boxes[i, 2:], boxes[rest, 2:])
-            inter = np.prod(np.clip(br - tl, 0, None), axis=1)
-            union = areas[i] + areas[rest] - inter
-            overlap = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+            overlap = box_iou(boxes[i], boxes[rest], area_a=areas[i], area_b=areas[rest])[0]
             alive[rest[overlap > iou_threshold]] = False
         return self[np.array(keep, dtype=np.int64)]
-
-
-def box_iou(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-    """Pairwise intersection-over-union of two ``(N, 4)`` / ``(M, 4)`` xyxy arrays."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    tl = np.maximum(a[:, None, :2], b[None, :, :2])
-    br = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(br - tl, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from veil.errors import MediaError
 from veil.faces import Faces
 from veil.tracking import FILL_SOURCE
 
-if TYPE_CHECKING:
-    from veil.recognition.policy import Decisions
+Region = tuple[int, int, int, int]
 
 
 def faces_json(
     faces: Faces,
-    regions: list[tuple[int, int, int, int]] | None = None,
+    regions: list[Region] | None = None,
     filter_name: str | None = None,
     mask_shape: str | None = None,
-    decisions: Decisions | None = None,
 ) -> list[dict[str, Any]]:
-    """The JSON list for the faces of one frame (and what was applied to each)."""
+    """The JSON list for the faces of one frame: each face, the gallery's decision and what was applied."""
     entries = []
     for i in range(len(faces)):
         landmarks = None
@@ -43,12 +37,13 @@ def faces_json(
         if faces.track_id is not None:
             face["track"] = int(faces.track_id[i])
             face["filled"] = faces.source[i] == FILL_SOURCE
-        hidden = True
-        if decisions is not None:
-            hidden = bool(decisions.hide[i])
-            distance = float(decisions.distance[i])
+        hidden = True if faces.hide is None else bool(faces.hide[i])
+        if faces.hide is not None:
             face["decision"] = "hide" if hidden else "keep"
-            face["identity"] = decisions.identity[i]
+        if faces.identity is not None:
+            face["identity"] = faces.identity[i]
+        if faces.distance is not None:
+            distance = float(faces.distance[i])
             face["distance"] = round(distance, 4) if np.isfinite(distance) else None
         if hidden and filter_name is not None and regions is not None and i < len(regions):
             face["action"] = {
@@ -62,18 +57,27 @@ def faces_json(
 
 @dataclass
 class FrameRecord:
-    """The faces hidden in one video frame (detected or filled in from a track)."""
+    """One video frame's faces (detected or filled in from a track), decisions and masked regions."""
 
     index: int
     time: float
     faces: Faces
-    regions: list[tuple[int, int, int, int]] = field(default_factory=list)
-    decisions: Decisions | None = None
+    regions: list[Region] = field(default_factory=list)
 
 
 @dataclass
 class FileRecord:
-    """What happened to one file: its faces (photo) or frames (video) and what was applied."""
+    """What happened to one file: its faces (photo) or frames (video) and what was applied.
+
+    `to_json` gives the file's entry in a report or detections file
+    (schema: ``veil/schema/detections.schema.json``; see `schema`).
+
+    Examples:
+        >>> record = veil.Anonymizer().process_file("in.jpg", "out.jpg")      # doctest: +SKIP
+        >>> record.face_count, record.to_json()["faces"][0]["box"]            # doctest: +SKIP
+        (1, [333.1, 88.7, 438.4, 232.9])
+        >>> json.dumps(build_report([record], []))                            # doctest: +SKIP
+    """
 
     path: Path
     width: int
@@ -82,10 +86,9 @@ class FileRecord:
     output: Path | None = None
     filter_name: str | None = None
     mask_shape: str | None = None
-    regions: list[tuple[int, int, int, int]] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
     frames: list[FrameRecord] | None = None  # video only
     fps: float | None = None
-    decisions: Decisions | None = None  # photo with --keep/--only
 
     @property
     def face_count(self) -> int:
@@ -98,11 +101,10 @@ class FileRecord:
         return len(ids)
 
     def to_json(self) -> dict[str, Any]:
+        """This file's entry in a report: JSON-ready types only."""
         record: dict[str, Any] = {"path": str(self.path), "width": self.width, "height": self.height}
         if self.frames is None:
-            record["faces"] = faces_json(
-                self.faces, self.regions, self.filter_name, self.mask_shape, self.decisions
-            )
+            record["faces"] = faces_json(self.faces, self.regions, self.filter_name, self.mask_shape)
         else:
             record["fps"] = self.fps
             record["frame_count"] = len(self.frames)
@@ -111,9 +113,7 @@ class FileRecord:
                 {
                     "index": frame.index,
                     "time": round(frame.time, 4),
-                    "faces": faces_json(
-                        frame.faces, frame.regions, self.filter_name, self.mask_shape, frame.decisions
-                    ),
+                    "faces": faces_json(frame.faces, frame.regions, self.filter_name, self.mask_shape),
                 }
                 for frame in self.frames
             ]
@@ -127,6 +127,7 @@ def build_report(
     errors: list[tuple[Path, str]],
     settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A whole report or detections file: the files done, the files that failed, the settings used."""
     from veil import __version__
 
     report: dict[str, Any] = {"veil_version": __version__}
@@ -135,27 +136,6 @@ def build_report(
     report["files"] = [record.to_json() for record in records]
     report["errors"] = [{"path": str(path), "error": reason} for path, reason in errors]
     return report
-
-
-def write_json(path: str | Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically (temp file, then rename)."""
-    write_text(path, json.dumps(data, indent=1) + "\n")
-
-
-def write_text(path: str | Path, text: str) -> None:
-    """Write a text file atomically (temp file, then rename); a failure leaves nothing behind."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp_name, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(temp_name)
-        raise MediaError(path, f"cannot write ({exc.strerror or exc})") from None
 
 
 def schema() -> dict[str, Any]:

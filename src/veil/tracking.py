@@ -28,8 +28,8 @@ from typing import Literal
 
 import numpy as np
 
-from veil.faces import Faces, box_iou
-from veil.filters.masks import grown_box
+from veil.faces import Faces
+from veil.geometry import box_iou, grown_box
 
 FILL_SOURCE = "track-fill"
 TrackingMode = Literal["both", "forward", "off"]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import PORTRAIT_FACES, SHARED, SOLVAY_PEOPLE
 from veil.detection import DetectorUnavailable, ScaledDetector, load_detector
-from veil.faces import box_iou
+from veil.geometry import box_iou
 
 CORE = ["yunet", "centerface", "haar"]
 EXTRAS = ["dlib", "mtcnn"]

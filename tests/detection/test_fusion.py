@@ -15,7 +15,8 @@ from veil.detection.fusion import WEIGHTS_FILE, FusionWeights, Member, fuse
 from veil.detection.multiscale import tile_spans
 from veil.detection.profiles import PROFILES, all_recipes
 from veil.evaluation.calibration import fit_logistic
-from veil.faces import Faces, box_iou
+from veil.faces import Faces
+from veil.geometry import box_iou
 
 WEIGHTS = FusionWeights(-1.0, {"a": (1.0, 0.5), "b": (1.0, 0.5)}, {"a": (1.0, -0.5), "b": (1.0, -0.5)})
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from veil.detection import load_detector
-from veil.faces import Faces, box_iou
+from veil.faces import Faces
 from veil.filters import FaceReplaceFilter, LandmarkBlurFilter, make_filter
 from veil.filters.replace import fit_affine
 from veil.filters.synthetic_face import VARIANTS, synthetic_face, template_landmarks
+from veil.geometry import box_iou
 
 
 @pytest.fixture(scope="module")

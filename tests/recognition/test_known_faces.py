@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 
 from tests.conftest import EXAMPLES, PORTRAIT_FACES, clip_face_box, make_clip, require_data, run_cli
+from veil.anonymizer import Anonymizer
 from veil.errors import MediaError
 from veil.media.video import VideoReader
-from veil.pipeline import Anonymizer
 
 pytest.importorskip("dlib", reason="known faces need the recognition extra (pip install 'veil[recognition]')")
 
+from veil.errors import GalleryError
 from veil.recognition.embedding import FaceEmbedder
-from veil.recognition.gallery import Gallery, GalleryError
+from veil.recognition.gallery import Gallery
 from veil.recognition.policy import MIN_MATCH_VOTES, KnownFaces
 
 
@@ -205,3 +206,36 @@ def test_a_track_is_a_member_only_with_enough_matching_votes():
     assert track_member(Counter({"Ada": 3, None: 20})) is None  # too small a share
     assert track_member(Counter({"Ada": 4, "Bob": 4})) is None  # a tie is doubt
     assert track_member(Counter({None: 5})) is None
+
+
+def test_an_in_memory_gallery_decides_like_a_gallery_file(newton_gallery):
+    newton = cv2.imread(str(EXAMPLES / "newton.png"))
+    gauss = cv2.imread(str(EXAMPLES / "gauss.png"))
+    anonymizer = Anonymizer(known=KnownFaces(Gallery.load(newton_gallery), "keep"))
+    hidden, faces = anonymizer.anonymize(newton)
+    assert faces.identity.tolist() == ["Newton"] and faces.hide.tolist() == [False]
+    assert np.array_equal(hidden, newton)
+    hidden, faces = anonymizer.anonymize(gauss)
+    assert faces.identity.tolist() == [None] and faces.hide.tolist() == [True]
+    assert face_changed(gauss, hidden, PORTRAIT_FACES["gauss.png"])
+    assert "keep 1 people" in anonymizer.to_json()["known"]
+
+
+@pytest.mark.parametrize("mode", ["keep", "only"])
+def test_live_input_keeps_and_hides_exactly_as_a_file_run(tmp_path, newton_gallery, mode):
+    clip = make_clip(tmp_path / "clip.mp4", frames=15, audio=None)
+    live, filed = tmp_path / "live.mp4", tmp_path / "file.mp4"
+    gallery = (f"--{mode}", str(newton_gallery))
+    code, output = run_cli("--stream", str(clip), *gallery, "-o", str(live), "--no-preview")
+    assert code == 0, output
+    code, output = run_cli(str(clip), *gallery, "-o", str(filed), "-q")
+    assert code == 0, output
+    with VideoReader(clip) as a, VideoReader(live) as b, VideoReader(filed) as c:
+        for fa, fb, fc in zip(a.frames(), b.frames(), c.frames(), strict=True):
+            box = clip_face_box(fa.index)
+            changed = face_changed(fa.pixels, fb.pixels, box)
+            # Newton is a member once his track has MIN_MATCH_VOTES votes: from then on he is
+            # visible under --keep and hidden under --only (before, the opposite)
+            established = fa.index >= MIN_MATCH_VOTES - 1
+            assert changed is (not established if mode == "keep" else established), fa.index
+            assert changed is face_changed(fa.pixels, fc.pixels, box), fa.index

@@ -24,10 +24,6 @@ class Detector(Protocol):
     def detect(self, frame: np.ndarray) -> Faces: ...
 
 
-class DetectorUnavailable(RuntimeError):
-    """A detector's optional dependency or model file is missing."""
-
-
 def as_bgr(frame: np.ndarray) -> np.ndarray:
     """A contiguous 3-channel BGR view of a grey, BGR or BGRA frame."""
     if frame.ndim == 2:

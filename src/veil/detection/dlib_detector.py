@@ -11,7 +11,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from veil.detection.base import DetectorUnavailable, as_bgr
+from veil.detection.base import as_bgr
+from veil.errors import DetectorUnavailable
 from veil.faces import Faces
 
 # 68-point indices: eyes are averaged, nose tip and mouth corners taken as is.
@@ -25,7 +26,9 @@ def _import_dlib() -> tuple[Any, Any]:
         import dlib
         import face_recognition_models
     except ImportError as exc:
-        raise DetectorUnavailable("the dlib detectors need the dlib extra: pip install 'veil[dlib]'") from exc
+        raise DetectorUnavailable(
+            None, "the dlib detectors need the dlib extra: pip install 'veil[dlib]'"
+        ) from exc
     return dlib, face_recognition_models
 
 

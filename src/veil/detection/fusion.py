@@ -31,6 +31,7 @@ import numpy as np
 from veil.detection.base import Detector
 from veil.detection.multiscale import scale_of
 from veil.faces import Faces
+from veil.geometry import box_area, box_iou
 
 FUSION_IOU = 0.5
 """Boxes from different members overlapping by more than this are one face."""
@@ -187,33 +188,29 @@ def cluster(
     )
     count = 0  # clusters so far; their arrays are preallocated (this loop runs per candidate box)
     fused = np.empty((len(boxes), 4))
-    area = np.empty(len(boxes))
+    area = np.empty(len(boxes))  # of each cluster's fused box, kept for the overlap test
     weight_sum = np.empty(len(boxes))
     best = np.empty(len(boxes), np.int64)  # the most confident box with landmarks (or any box)
     scores = np.full((len(boxes), len(parts)), np.nan)
-    box_area = np.prod(np.clip(boxes[:, 2:] - boxes[:, :2], 0, None), axis=1)
+    box_areas = box_area(boxes)
     has_points = ~np.isnan(landmarks).all(axis=(1, 2))
     for i in np.argsort(-prob, kind="stable"):
         j = -1
         if count:
-            f = fused[:count]
-            w = np.clip(np.minimum(f[:, 2], boxes[i, 2]) - np.maximum(f[:, 0], boxes[i, 0]), 0, None)
-            h = np.clip(np.minimum(f[:, 3], boxes[i, 3]) - np.maximum(f[:, 1], boxes[i, 1]), 0, None)
-            inter = w * h
-            overlaps = inter / np.maximum(area[:count] + box_area[i] - inter, 1e-12)
+            overlaps = box_iou(boxes[i], fused[:count], area_a=box_areas[i], area_b=area[:count])[0]
             j = int(np.argmax(overlaps))
             if overlaps[j] <= iou:
                 j = -1
         k = member[i]
         if j < 0:
-            fused[count], area[count], weight_sum[count], best[count] = boxes[i], box_area[i], prob[i], i
+            fused[count], area[count], weight_sum[count], best[count] = boxes[i], box_areas[i], prob[i], i
             scores[count, k] = raw[i]
             count += 1
             continue
         total = weight_sum[j] + prob[i]
         fused[j] = (fused[j] * weight_sum[j] + boxes[i] * prob[i]) / max(total, 1e-12)
-        area[j] = np.prod(np.clip(fused[j, 2:] - fused[j, :2], 0, None))
         weight_sum[j] = total
+        area[j] = box_area(fused[j])[0]
         if not has_points[best[j]] and has_points[i]:
             best[j] = i
         if np.isnan(scores[j, k]) or raw[i] > scores[j, k]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from veil.detection.base import DetectorUnavailable
+from veil.errors import DetectorUnavailable
 from veil.faces import Faces
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
@@ -22,6 +22,7 @@ def cascade_path(name: str = CASCADE_FILE) -> Path:
     path = Path(getattr(data, "haarcascades", "")) / name
     if not hasattr(cv2, "CascadeClassifier") or not path.is_file():
         raise DetectorUnavailable(
+            None,
             f"the haar detector needs cv2.CascadeClassifier and {name}; OpenCV "
             f"{cv2.__version__} lacks them (OpenCV 5 moved them out). "
             "Install veil's pinned 'opencv-python<5'."

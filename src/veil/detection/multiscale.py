@@ -10,6 +10,7 @@ against. Every wrapper maps boxes and landmarks back to the frame's own pixels.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -176,7 +177,7 @@ class FlippedDetector(_Wrapper):
         if faces.landmarks is not None:
             landmarks = faces.landmarks[:, [1, 0, 2, 4, 3]].copy()
             landmarks[..., 0] = width - landmarks[..., 0]
-        return Faces(xyxy, faces.score, landmarks, faces.track_id, faces.identity, faces.source)
+        return replace(faces, xyxy=xyxy, landmarks=landmarks)
 
 
 def scale_of(detector: Detector, width: int, height: int) -> float:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from veil.detection.base import Detector
 from veil.detection.fusion import MEMBER_FLOOR, FusedDetector, Member, load_weights
 from veil.detection.multiscale import FlippedDetector, ScaledDetector
+from veil.detection.thresholds import default_threshold
 
 PROFILE_NAMES = ("fast", "balanced", "thorough")
 DEFAULT_PROFILE = "balanced"
@@ -30,19 +31,14 @@ DEFAULT_PROFILE = "balanced"
 
 @dataclass(frozen=True)
 class Profile:
-    """A recipe for photos and one for video frames, each with its fused-probability threshold."""
+    """A recipe for photos and one for video frames (thresholds: `veil.detection.thresholds`)."""
 
     name: str
     photo: tuple[Member, ...]
     video: tuple[Member, ...]
-    threshold: float
-    video_threshold: float
 
     def members(self, video: bool) -> tuple[Member, ...]:
         return self.video if video else self.photo
-
-    def threshold_for(self, video: bool) -> float:
-        return self.video_threshold if video else self.threshold
 
 
 LARGEST = 320
@@ -63,14 +59,10 @@ _THOROUGH = (
     Member("centerface", 2.5, flip=True, largest=LARGEST),
 )
 
-# Thresholds are fused probabilities, chosen for recall in benchmarks/results/detection.md
-# (balanced at 0.25 matches the old CenterFace-2x default's precision with 6 points more
-# hard recall). Video's 0.1 is CenterFace's raw 0.2 through its calibration: the
-# operating point benchmarks/results/video_coverage.md chose, with tracking behind it.
 PROFILES: dict[str, Profile] = {
-    "fast": Profile("fast", _FAST, _FAST, 0.2, 0.1),
-    "balanced": Profile("balanced", _BALANCED, _ONE, 0.25, 0.1),
-    "thorough": Profile("thorough", _THOROUGH, _THOROUGH, 0.25, 0.2),
+    "fast": Profile("fast", _FAST, _FAST),
+    "balanced": Profile("balanced", _BALANCED, _ONE),
+    "thorough": Profile("thorough", _THOROUGH, _THOROUGH),
 }
 
 
@@ -108,12 +100,19 @@ def load_profile(name: str, video: bool = False, threshold: float | None = None)
     """The detector for profile ``name`` on photos (or video frames when ``video``).
 
     Args:
-        threshold: fused-probability cut-off; ``None`` takes the profile's own.
+        threshold: fused-probability cut-off; ``None`` takes the profile's own
+            (`veil.detection.thresholds`).
+
+    Examples:
+        >>> detector = load_profile("thorough")
+        >>> faces = detector.detect(frame)          # doctest: +SKIP
+        >>> faces.source                            # doctest: +SKIP
+        array(['centerface@1x+centerface@2x', ...], dtype=object)
     """
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose from {', '.join(PROFILE_NAMES)}")
     profile = PROFILES[name]
     members = profile.members(video)
     if threshold is None:
-        threshold = profile.threshold_for(video)
+        threshold = default_threshold(name, video)
     return FusedDetector(name, build_members(members), load_weights(recipe_key(members)), threshold)

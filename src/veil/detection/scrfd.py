@@ -13,8 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from veil.detection.base import DetectorUnavailable, as_bgr
+from veil.detection.base import as_bgr
 from veil.detection.onnx_session import make_session
+from veil.errors import DetectorUnavailable
 from veil.faces import Faces
 
 STRIDES = (8, 16, 32)
@@ -32,14 +33,14 @@ class SCRFDDetector:
     ) -> None:
         path = Path(path).expanduser()
         if not path.is_file():
-            raise DetectorUnavailable(f"ONNX model not found: {path}")
+            raise DetectorUnavailable(path, "ONNX model not found")
         self.name = f"onnx:{path.name}"
         self.threshold = threshold
         self.nms_iou = nms_iou
         try:
             self._session = make_session(path)
         except Exception as exc:  # onnxruntime raises its own exception types
-            raise DetectorUnavailable(f"cannot load ONNX model {path}: {exc}") from exc
+            raise DetectorUnavailable(path, f"cannot load ONNX model ({exc})") from exc
         model_input = self._session.get_inputs()[0]
         self._input = model_input.name
         height, width = model_input.shape[2:4]
@@ -58,7 +59,7 @@ class SCRFDDetector:
                 by_width[last].append((out.name, count))
         if len(by_width[1]) != len(STRIDES) or len(by_width[4]) != len(STRIDES):
             raise DetectorUnavailable(
-                f"{self.name}: expected SCRFD outputs (3 score, 3 box, optional 3 keypoint maps)"
+                self.name, "expected SCRFD outputs (3 score, 3 box, optional 3 keypoint maps)"
             )
         groups = {}
         for width, kind in ((1, "score"), (4, "bbox"), (10, "kps")):

@@ -25,20 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from veil.detection import Detector
 from veil.errors import VeilError
 from veil.faces import Faces
 from veil.filters import Filter
-from veil.media.images import read_photo
+from veil.media.images import IMAGE_EXTENSIONS, read_photo
 from veil.recognition.embedding import FaceEmbedder
-from veil.recognition.gallery import CROP_SIDE
-from veil.recognition.identify import PCA_COMPONENTS, fit_eigenfaces
-
-ATTACKERS = ("naive", "parrot", "pca-knn")
-CROP = CROP_SIDE  # side of the grey face crops the PCA attacker sees
+from veil.recognition.identify import PCA_COMPONENTS, face_vector, fit_eigenfaces
 
 
 def load_identities(folder: str | Path) -> list[tuple[Path, str]]:
@@ -52,10 +47,10 @@ def load_identities(folder: str | Path) -> list[tuple[Path, str]]:
         (photo, person.name)
         for person in sorted(p for p in folder.iterdir() if p.is_dir())
         for photo in sorted(person.iterdir())
-        if photo.suffix.lower() in {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+        if photo.suffix.lower() in IMAGE_EXTENSIONS
     ]
     if not found:
-        raise VeilError(f"{folder}: no identities.csv and no per-person sub-folders of photos")
+        raise VeilError(folder, "no identities.csv and no per-person sub-folders of photos")
     return found
 
 
@@ -96,16 +91,6 @@ def rank1(probes: np.ndarray, gallery: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(labels[np.argmin(distance, axis=1)] == labels))
 
 
-def face_crop(image: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """The face as a CROP x CROP grey vector, normalised for contrast."""
-    x1, y1, x2, y2 = (round(float(v)) for v in box)
-    h, w = image.shape[:2]
-    patch = image[max(0, y1) : min(h, y2), max(0, x1) : min(w, x2)]
-    grey = cv2.cvtColor(cv2.resize(patch, (CROP, CROP), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-    vector = grey.astype(np.float64).ravel()
-    return (vector - vector.mean()) / (vector.std() + 1e-6)
-
-
 def pca_knn_rank1(crops: np.ndarray, labels: np.ndarray, components: int = PCA_COMPONENTS) -> float:
     """Leave-one-out eigenfaces + 1-NN accuracy on (anonymised) face crops."""
     hits = 0
@@ -141,7 +126,7 @@ def evaluate_privacy(
     for name, chosen in filters.items():
         hidden = [s.image if chosen is None else chosen.apply(s.image, s.face) for s in subjects]
         probes = np.stack([embedder.embed(h, s.face.xyxy[0]) for h, s in zip(hidden, subjects, strict=True)])
-        crops = np.stack([face_crop(h, s.face.xyxy[0]) for h, s in zip(hidden, subjects, strict=True)])
+        crops = np.stack([face_vector(h, s.face.xyxy[0]) for h, s in zip(hidden, subjects, strict=True)])
         own = np.linalg.norm(probes - clean, axis=1)
         result["filters"][name] = {
             "naive": rank1(probes, clean, labels),

@@ -122,9 +122,9 @@ def markdown(tables: list[Table]) -> str:
 
 def save(path: str | Path, result: dict[str, Any], tables: list[Table], title: str) -> None:
     """``.json``: the full result (curves included); anything else: a Markdown page with the tables."""
-    from veil.report import write_json, write_text
+    from veil.files import write_atomic, write_json
 
     if Path(path).suffix.lower() == ".json":
         write_json(path, result)
     else:
-        write_text(path, f"# {title}\n\n{markdown(tables)}")
+        write_atomic(path, f"# {title}\n\n{markdown(tables)}")

@@ -80,7 +80,7 @@ class RegionFilter:
 
     name = "region"
 
-    def __init__(self, mask: MaskSpec | None = None) -> None:
+    def __init__(self, *, mask: MaskSpec | None = None) -> None:
         self.mask = mask or MaskSpec()
 
     def transform(self, patch: np.ndarray, size: float) -> np.ndarray:

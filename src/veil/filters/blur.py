@@ -43,8 +43,8 @@ def gaussian_blur(patch: np.ndarray, sigma: float) -> np.ndarray:
 class SizeScaledFilter(RegionFilter):
     """A region filter whose strength is a multiple of each face's size."""
 
-    def __init__(self, strength: float = 1.0, mask: MaskSpec | None = None) -> None:
-        super().__init__(mask)
+    def __init__(self, strength: float = 1.0, *, mask: MaskSpec | None = None) -> None:
+        super().__init__(mask=mask)
         if strength <= 0:
             raise ValueError(f"strength must be positive, got {strength}")
         self.strength = strength

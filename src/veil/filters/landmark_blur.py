@@ -59,9 +59,9 @@ class LandmarkBlurFilter(RegionFilter):
     name = "landmark-blur"
 
     def __init__(
-        self, strength: float = 1.0, feature_strength: float = 1.0, mask: MaskSpec | None = None
+        self, strength: float = 1.0, feature_strength: float = 1.0, *, mask: MaskSpec | None = None
     ) -> None:
-        super().__init__(mask)
+        super().__init__(mask=mask)
         if strength <= 0 or feature_strength <= 0:
             raise ValueError(f"strengths must be positive, got {strength} and {feature_strength}")
         self.strength = strength

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from veil.geometry import grown_box
+
 MASK_SHAPES = ("ellipse", "box")
 
 
@@ -33,14 +35,6 @@ class MaskSpec:
             raise ValueError(f"mask scale must be positive, got {self.scale}")
         if not 0 <= self.feather <= 1:
             raise ValueError(f"feather must be within [0, 1], got {self.feather}")
-
-
-def grown_box(xyxy: np.ndarray, scale: float) -> np.ndarray:
-    """The box scaled by ``scale`` about its centre (float ``x1, y1, x2, y2``)."""
-    x1, y1, x2, y2 = (float(v) for v in xyxy)
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    hw, hh = (x2 - x1) * scale / 2, (y2 - y1) * scale / 2
-    return np.array([cx - hw, cy - hh, cx + hw, cy + hh], np.float64)
 
 
 def region_of(xyxy: np.ndarray, scale: float, width: int, height: int) -> tuple[int, int, int, int]:

@@ -33,21 +33,26 @@ def make_filter(
 
     ``strength`` scales blur, mosaic, landmark-blur's heavy blur and the blur
     around a replacement face; ``feature_strength`` landmark-blur's light blur
-    around the eyes, nose and mouth; ``colour`` the solid fill.
+    around the eyes, nose and mouth; ``colour`` the solid fill. Every filter
+    class takes its own parameters first and ``mask`` as a keyword.
+
+    Examples:
+        >>> hide = make_filter("blur", strength=2, mask=MaskSpec("box", scale=1.2))
+        >>> hidden = hide.apply(frame, faces)        # doctest: +SKIP
     """
     mask = mask or MaskSpec(scale=default_mask_scale(name))
     if name == "blur":
-        return GaussianBlurFilter(strength, mask)
+        return GaussianBlurFilter(strength, mask=mask)
     if name == "pixelate":
-        return PixelateFilter(strength, mask)
+        return PixelateFilter(strength, mask=mask)
     if name == "landmark-blur":
-        return LandmarkBlurFilter(strength, feature_strength, mask)
+        return LandmarkBlurFilter(strength, feature_strength, mask=mask)
     if name == "face":
-        return FaceReplaceFilter(mask, strength)
+        return FaceReplaceFilter(strength, mask=mask)
     if name == "solid":
-        return SolidFilter(colour, mask)
+        return SolidFilter(colour, mask=mask)
     if name == "image":
         if image is None:
             raise ValueError("the image filter needs an image (--image PATH)")
-        return ImageFilter(image, mask)
+        return ImageFilter(image, mask=mask)
     raise ValueError(f"unknown filter {name!r}; choose from {', '.join(FILTER_NAMES)}")

@@ -111,15 +111,18 @@ def recolour(face: SyntheticFace, tone: np.ndarray) -> np.ndarray:
 
 
 class FaceReplaceFilter(RegionFilter):
-    """Replace each face with a drawn, identity-free face warped to its landmarks."""
+    """Replace each face with a drawn, identity-free face warped to its landmarks.
+
+    ``strength`` scales the blur around the drawn face (hair, ears: what the oval leaves).
+    """
 
     name = "face"
 
-    def __init__(self, mask: MaskSpec | None = None, surround_strength: float = 1.0, seed: int = 0) -> None:
-        super().__init__(mask or MaskSpec(scale=FACE_MASK_SCALE))
-        if surround_strength <= 0:
-            raise ValueError(f"strength must be positive, got {surround_strength}")
-        self.surround_strength = surround_strength
+    def __init__(self, strength: float = 1.0, *, mask: MaskSpec | None = None, seed: int = 0) -> None:
+        super().__init__(mask=mask or MaskSpec(scale=FACE_MASK_SCALE))
+        if strength <= 0:
+            raise ValueError(f"strength must be positive, got {strength}")
+        self.strength = strength
         # salts the choice of drawn face: two releases of one photo with different seeds
         # give unrelated faces (and a benchmark can average over seeds)
         self.seed = seed
@@ -153,7 +156,7 @@ class FaceReplaceFilter(RegionFilter):
         )
         alpha = cv2.warpAffine(drawn.alpha, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)[..., None]
         surround = gaussian_blur(
-            patch, max(1.0, self.surround_strength * face.size * SURROUND_SIGMA_PER_FACE)
+            patch, max(1.0, self.strength * face.size * SURROUND_SIGMA_PER_FACE)
         )
         mixed = surround.astype(np.float32) * (1 - alpha) + warped * 255 * alpha
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)

@@ -43,8 +43,10 @@ class SolidFilter(RegionFilter):
 
     name = "solid"
 
-    def __init__(self, colour: tuple[int, int, int] | str = (0, 0, 0), mask: MaskSpec | None = None) -> None:
-        super().__init__(mask)
+    def __init__(
+        self, colour: tuple[int, int, int] | str = (0, 0, 0), *, mask: MaskSpec | None = None
+    ) -> None:
+        super().__init__(mask=mask)
         self.colour = parse_colour(colour) if isinstance(colour, str) else tuple(colour)
 
     def transform(self, patch: np.ndarray, size: float) -> np.ndarray:
@@ -72,8 +74,8 @@ class ImageFilter(RegionFilter):
 
     name = "image"
 
-    def __init__(self, image: np.ndarray | str | Path, mask: MaskSpec | None = None) -> None:
-        super().__init__(mask)
+    def __init__(self, image: np.ndarray | str | Path, *, mask: MaskSpec | None = None) -> None:
+        super().__init__(mask=mask)
         self.image = load_overlay(image) if isinstance(image, str | Path) else image
         from veil.filters.blur import GaussianBlurFilter
 

@@ -120,19 +120,51 @@ def _curve(
     return [(x0 + (x1 - x0) * u, y - lift * np.sin(np.pi * u) ** power) for u in t]
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where the features go: the template's landmarks and the variant's face width."""
+
+    left_eye: np.ndarray
+    right_eye: np.ndarray
+    nose: np.ndarray
+    mouth_left: np.ndarray
+    mouth_right: np.ndarray
+    width: float
+
+    @property
+    def cx(self) -> float:
+        return float(self.nose[0])
+
+    @property
+    def eye_gap(self) -> float:
+        return float(self.right_eye[0] - self.left_eye[0])
+
+
 @lru_cache(maxsize=VARIANTS)
 def synthetic_face(variant: int) -> SyntheticFace:
-    """Draw face number ``variant`` (0 <= variant < `VARIANTS`); the same number, the same face."""
+    """Draw face number ``variant`` (0 <= variant < `VARIANTS`); the same number, the same face.
+
+    The drawing steps take their random choices from one generator in a fixed
+    order, so a variant always comes out the same.
+    """
     rng = np.random.default_rng(1000 + variant % VARIANTS)
     canvas = _Canvas(TEMPLATE_SIDE)
     marks = template_landmarks()
     left_eye, right_eye, nose, mouth_left, mouth_right = marks
-    cx = float(nose[0])
-    width = float(rng.uniform(0.94, 1.06))
-    eye_gap = float(right_eye[0] - left_eye[0])
+    layout = _Layout(left_eye, right_eye, nose, mouth_left, mouth_right, float(rng.uniform(0.94, 1.06)))
+    alpha, skin = _draw_skin(canvas, layout, rng)
+    _draw_eyes(canvas, layout, rng, alpha)
+    _draw_brows(canvas, layout, rng)
+    _draw_nose(canvas, layout, rng)
+    _draw_mouth(canvas, layout, rng)
+    bgr = np.clip(cv2.GaussianBlur(canvas.image, (0, 0), 0.6), 0, 1).astype(np.float32)
+    return SyntheticFace(bgr=bgr, alpha=alpha, landmarks=marks, skin=skin.astype(np.float32))
 
-    # face oval and skin with 3-D shading
-    oval_a, oval_b, oval_cy = 86.0 * width, 118.0, 126.0
+
+def _draw_skin(canvas: _Canvas, layout: _Layout, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The face oval with 3-D shading, blush and grain; returns its alpha and the bare skin's colour."""
+    cx, eye_gap = layout.cx, layout.eye_gap
+    oval_a, oval_b, oval_cy = 86.0 * layout.width, 118.0, 126.0
     r = np.sqrt(((canvas.xs - cx) / oval_a) ** 2 + ((canvas.ys - oval_cy) / oval_b) ** 2)
     alpha = np.clip((1 - r) / 0.10, 0, 1).astype(np.float32)
     canvas.image[:] = SKIN
@@ -153,64 +185,56 @@ def synthetic_face(variant: int) -> SyntheticFace:
     )
     canvas.shade(noise)
     skin = canvas.image[alpha > 0.99].reshape(-1, 3)
-    skin_mean = np.median(skin, axis=0)
+    return alpha, np.median(skin, axis=0)
 
-    # eye sockets, lids, eyes
+
+def _draw_eyes(canvas: _Canvas, layout: _Layout, rng: np.random.Generator, alpha: np.ndarray) -> None:
+    """Eye sockets, almond eyes with iris, pupil and catch light, lids, creases and lashes."""
     socket = np.zeros_like(alpha)
-    for eye in (left_eye, right_eye):
+    for eye in (layout.left_eye, layout.right_eye):
         socket += canvas.blob(float(eye[0]), float(eye[1]) - 4, 20, 13)
     canvas.shade(-0.16 * socket)
     iris = IRIS_COLOURS[int(rng.integers(len(IRIS_COLOURS)))]
-    eye_half = 0.23 * eye_gap
-    for index, eye in enumerate((left_eye, right_eye)):
+    eye_half = 0.23 * layout.eye_gap
+    for outer, eye in ((-1, layout.left_eye), (1, layout.right_eye)):
         ex, ey = float(eye[0]), float(eye[1])
-        outer = -1 if index == 0 else 1
         x0, x1 = ex - eye_half, ex + eye_half
         upper = _curve(x0, x1, ey + 1, 9.0, power=0.8)
         lower = _curve(x1, x0, ey + 1, -6.0, power=1.2)
         almond = canvas.polygon(upper + lower, 0.7)
         crease = _curve(x0 + 2, x1 - 1, ey - 5, 7.5)
-        canvas.paint(
-            canvas.line(crease, 1.5, 1.2),
-            (0.25, 0.3, 0.4),
-            0.35,
-        )
+        canvas.paint(canvas.line(crease, 1.5, 1.2), (0.25, 0.3, 0.4), 0.35)
         canvas.paint(almond, (0.82, 0.85, 0.88), 0.95)
-        disc = ((canvas.xs - ex) ** 2 + (canvas.ys - ey - 1) ** 2 <= 7.5**2).astype(np.float32)
-        disc = cv2.GaussianBlur(disc, (0, 0), 0.7)
+        distance2 = (canvas.xs - ex) ** 2 + (canvas.ys - ey - 1) ** 2
+        disc = cv2.GaussianBlur((distance2 <= 7.5**2).astype(np.float32), (0, 0), 0.7)
         canvas.paint(disc * almond, iris)
-        pupil = cv2.GaussianBlur(
-            ((canvas.xs - ex) ** 2 + (canvas.ys - ey - 1) ** 2 <= 3.2**2).astype(np.float32), (0, 0), 0.6
-        )
+        pupil = cv2.GaussianBlur((distance2 <= 3.2**2).astype(np.float32), (0, 0), 0.6)
         canvas.paint(pupil * almond, (0.03, 0.03, 0.04))
         canvas.paint(canvas.blob(ex + 2.5, ey - 2, 1.3, 1.3), (0.95, 0.95, 0.95), 0.9)  # catch light
-        lid = canvas.line(upper, 2.75, 0.8)
-        canvas.paint(lid, (0.08, 0.08, 0.10), 0.9)
+        canvas.paint(canvas.line(upper, 2.75, 0.8), (0.08, 0.08, 0.10), 0.9)  # lid
         corner = x1 if outer > 0 else x0
         lash = [(corner, ey), (corner + 4 * outer, ey - 3)]
-        canvas.paint(
-            canvas.line(lash, 1.5, 0.7),
-            (0.08, 0.08, 0.1),
-            0.8,
-        )
-        low = canvas.line(lower, 1.0, 0.8)
-        canvas.paint(low, (0.25, 0.28, 0.38), 0.5)
+        canvas.paint(canvas.line(lash, 1.5, 0.7), (0.08, 0.08, 0.1), 0.8)
+        canvas.paint(canvas.line(lower, 1.0, 0.8), (0.25, 0.28, 0.38), 0.5)
 
-    # brows
+
+def _draw_brows(canvas: _Canvas, layout: _Layout, rng: np.random.Generator) -> None:
+    """Arched brows of a variant's colour, lift and weight, tapering away from the nose."""
     brow_colour = tuple(float(v) for v in np.array((0.10, 0.13, 0.18)) * rng.uniform(0.7, 1.6))
     brow_lift = float(rng.uniform(3.0, 7.0))
     brow_thick = int(rng.integers(18, 30))
-    for index, eye in enumerate((left_eye, right_eye)):
+    for towards_nose, eye in ((1, layout.left_eye), (-1, layout.right_eye)):
         ex, ey = float(eye[0]), float(eye[1])
-        towards_nose = 1 if index == 0 else -1
-        inner, end = ex + towards_nose * 0.28 * eye_gap, ex - towards_nose * 0.34 * eye_gap
+        inner, end = ex + towards_nose * 0.28 * layout.eye_gap, ex - towards_nose * 0.34 * layout.eye_gap
         path = _curve(inner, end, ey - 20, brow_lift, power=0.7)
         brow = canvas.line(path, brow_thick / 4, 1.4)
         taper = np.clip(1.2 - np.abs(canvas.xs - inner) / (abs(end - inner) * 1.6), 0.35, 1)
         canvas.paint(brow * taper, brow_colour, 0.85)
 
-    # nose
-    nx, ny = float(nose[0]), float(nose[1])
+
+def _draw_nose(canvas: _Canvas, layout: _Layout, rng: np.random.Generator) -> None:
+    """A shaded nose: bridge, alar creases, nostrils and a highlight on the tip."""
+    nx, ny = float(layout.nose[0]), float(layout.nose[1])
     nose_w = 11.0 * float(rng.uniform(0.9, 1.12))
     for side in (-1, 1):
         canvas.shade(-0.10 * canvas.blob(nx + side * 9, ny - 18, 3.5, 16))  # sides of the bridge
@@ -220,9 +244,11 @@ def synthetic_face(variant: int) -> SyntheticFace:
     canvas.shade(0.10 * canvas.blob(nx, ny - 2, 5, 4))  # tip highlight
     canvas.shade(-0.15 * canvas.blob(nx, ny + 13, 11, 3))  # under the nose
 
-    # mouth
-    mlx, mly = (float(v) for v in mouth_left)
-    mrx, mry = (float(v) for v in mouth_right)
+
+def _draw_mouth(canvas: _Canvas, layout: _Layout, rng: np.random.Generator) -> None:
+    """Lips with a cupid's bow, a variant's fullness and colour, a seam and a philtrum."""
+    mlx, mly = (float(v) for v in layout.mouth_left)
+    mrx, mry = (float(v) for v in layout.mouth_right)
     my = (mly + mry) / 2
     full = float(rng.uniform(0.8, 1.25))
     lips = LIP_COLOURS[int(rng.integers(len(LIP_COLOURS)))]
@@ -234,16 +260,9 @@ def synthetic_face(variant: int) -> SyntheticFace:
     line = my + 0.8 * np.sin(np.pi * t)
     upper_lip = list(zip(xs, upper_edge, strict=True)) + list(zip(xs[::-1], line[::-1], strict=True))
     lower_lip = list(zip(xs, line, strict=True)) + list(zip(xs[::-1], lower_edge[::-1], strict=True))
-    canvas.paint(
-        canvas.polygon(upper_lip, 0.9),
-        tuple(c * 0.82 for c in lips),
-        0.9,
-    )
+    canvas.paint(canvas.polygon(upper_lip, 0.9), tuple(c * 0.82 for c in lips), 0.9)
     canvas.paint(canvas.polygon(lower_lip, 0.9), lips, 0.9)
     canvas.shade(0.10 * canvas.blob((mlx + mrx) / 2, my + 4.5 * full, 8, 2))  # lower-lip sheen
     seam = list(zip(xs, line, strict=True))
     canvas.paint(canvas.line(seam, 1.5, 0.8), (0.12, 0.10, 0.20), 0.85)
-    canvas.shade(-0.06 * canvas.blob(cx, my - 12, 3, 5))  # philtrum
-
-    bgr = np.clip(cv2.GaussianBlur(canvas.image, (0, 0), 0.6), 0, 1).astype(np.float32)
-    return SyntheticFace(bgr=bgr, alpha=alpha, landmarks=marks, skin=skin_mean.astype(np.float32))
+    canvas.shade(-0.06 * canvas.blob(layout.cx, my - 12, 3, 5))  # philtrum

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from veil.errors import MediaError, require_input_file
+from veil.files import atomic_output
 
 IMAGE_EXTENSIONS = {
     ".jpg": "JPEG",
@@ -146,7 +144,7 @@ def _collect_metadata(image: Image.Image) -> dict[str, Any]:
 
 
 def write_photo(path: str | Path, photo: Photo, keep_metadata: bool = False, quality: int = 95) -> None:
-    """Write atomically (temp file in the same folder, then rename); strip metadata by default.
+    """Write atomically (see `veil.files.atomic_output`); strip metadata by default.
 
     The format follows the output extension. The ICC profile is always kept so
     colours stay right; EXIF (GPS, camera serial, timestamps), XMP and comments
@@ -160,25 +158,8 @@ def write_photo(path: str | Path, photo: Photo, keep_metadata: bool = False, qua
         )
     image = _to_pillow(photo, fmt)
     options = _save_options(fmt, photo, keep_metadata, quality)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise MediaError(path, f"cannot write output ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            image.save(stream, format=fmt, **options)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp_name, 0o644)
-        os.replace(temp_name, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        if isinstance(exc, OSError):
-            raise MediaError(path, f"cannot write output ({exc.strerror or exc})") from None
-        raise
+    with atomic_output(path) as temp:
+        image.save(temp, format=fmt, **options)
 
 
 def _to_pillow(photo: Photo, fmt: str) -> Image.Image:

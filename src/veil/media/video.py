@@ -17,20 +17,18 @@ the whole video is written; a failure removes it.
 from __future__ import annotations
 
 import contextlib
-import os
-import queue
-import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import av
 import numpy as np
 
 from veil.errors import MediaError, require_input_file
+from veil.files import commit, discard, temporary_beside
+from veil.threads import prefetch
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
 
@@ -92,7 +90,6 @@ class VideoInfo:
     duration: float | None
     rotation: int
     codec: str
-    audio_streams: int
 
 
 @dataclass
@@ -176,7 +173,6 @@ class VideoReader:
             duration=duration,
             rotation=self.rotation,
             codec=context.name,
-            audio_streams=len(self.container.streams.audio),
         )
 
     def frames(self) -> Iterator[Frame]:
@@ -240,15 +236,9 @@ class VideoWriter:
         self.spec = OUTPUT_CONTAINERS[suffix]
         self.reader = reader
         self.turns = reader.rotation // 90 if reader is not None else 0
-        folder = self.path.parent if str(self.path.parent) else Path(".")
+        self._temp = temporary_beside(self.path)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, self._temp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=suffix, dir=folder)
-            os.close(handle)
-        except OSError as exc:
-            raise MediaError(self.path, f"cannot write here ({exc.strerror or exc})") from None
-        try:
-            self.container = av.open(self._temp, "w")
+            self.container = av.open(str(self._temp), "w")
             self._open_video(settings, fps, size)
             self._audio = _AudioCopier(self.container, reader, self.spec) if settings.audio else None
         except AV_ERRORS as exc:
@@ -337,7 +327,7 @@ class VideoWriter:
             if self._audio is not None:
                 self._audio.mux_until(float("inf"))
             self.container.close()
-            os.replace(self._temp, self.path)
+            commit(self._temp, self.path)
         except AV_ERRORS as exc:
             self.abort()
             raise MediaError(self.path, f"cannot finish writing ({_reason(exc)})") from None
@@ -346,8 +336,7 @@ class VideoWriter:
         """Stop and remove the partial output."""
         with contextlib.suppress(*AV_ERRORS, AttributeError):
             self.container.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self._temp)
+        discard(self._temp)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -435,92 +424,3 @@ def _default_pix_fmt(codec: str, width: int, height: int) -> str:
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc)
     return str(text).strip() or type(exc).__name__
-
-
-T = TypeVar("T")
-
-
-def prefetch(items: Iterator[T], depth: int) -> Iterator[T]:
-    """Run ``items`` in a background thread, ``depth`` items ahead; errors surface in the caller.
-
-    FFmpeg and OpenCV release the GIL, so decoding overlaps detection on a second core.
-    """
-    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        buffer.put((True, item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put((False, None))
-        except BaseException as exc:  # handed to the consumer
-            buffer.put((False, exc))
-
-    thread = threading.Thread(target=produce, name="veil-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            ok, item = buffer.get()
-            if not ok:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            while True:
-                buffer.get_nowait()
-        thread.join(timeout=5)
-
-
-class BackgroundWorker:
-    """Runs ``work(item)`` for each submitted item, in order, on one background thread.
-
-    Used for filtering and encoding, so they overlap the next frame's detection.
-    """
-
-    def __init__(self, work: Callable[[Any], None], depth: int = 4) -> None:
-        self._work = work
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="veil-writer", daemon=True)
-        self._thread.start()
-
-    _DONE = object()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is self._DONE:
-                return
-            if self._error is None:
-                try:
-                    self._work(item)
-                except BaseException as exc:
-                    self._error = exc
-
-    def submit(self, item: Any) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(item)
-
-    def finish(self) -> None:
-        """Wait for every submitted item; re-raise the first failure."""
-        self._queue.put(self._DONE)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def finish_quietly(self) -> None:
-        """Stop after a failure elsewhere: skip remaining work and swallow its errors."""
-        self._error = self._error or RuntimeError("stopped")
-        self._queue.put(self._DONE)
-        self._thread.join()

@@ -1,6 +1,7 @@
 """Known faces: embeddings, a gallery of people, and keep/only decisions."""
 
-from veil.recognition.gallery import Gallery, GalleryError
-from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, Decisions, KnownFaces
+from veil.errors import GalleryError
+from veil.recognition.gallery import Gallery
+from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, KnownFaces
 
-__all__ = ["DEFAULT_MATCH_THRESHOLD", "Decisions", "Gallery", "GalleryError", "KnownFaces"]
+__all__ = ["DEFAULT_MATCH_THRESHOLD", "Gallery", "GalleryError", "KnownFaces"]

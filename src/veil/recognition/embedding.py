@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 
 from veil.errors import VeilError
-from veil.faces import Faces
 
 EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1"
 
@@ -19,7 +18,7 @@ class FaceEmbedder:
             import dlib
             import face_recognition_models as models
         except ImportError:
-            raise VeilError("face embeddings need dlib: pip install 'veil[recognition]'") from None
+            raise VeilError(None, "face embeddings need dlib: pip install 'veil[recognition]'") from None
         self._shape = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
         self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
         self._rectangle = dlib.rectangle
@@ -38,6 +37,3 @@ class FaceEmbedder:
             rect = self._rectangle(*(round(float(v)) for v in box))
             vectors.append(np.array(self._encoder.compute_face_descriptor(rgb, self._shape(rgb, rect))))
         return np.asarray(vectors)
-
-    def embed_faces(self, image: np.ndarray, faces: Faces) -> np.ndarray:
-        return self.embed_all(image, faces.xyxy)

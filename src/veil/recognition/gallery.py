@@ -16,20 +16,16 @@ import cv2
 import numpy as np
 
 from veil.detection import Detector
-from veil.errors import VeilError
+from veil.errors import GalleryError
+from veil.files import write_json
 from veil.media.images import read_photo
 from veil.recognition.embedding import EMBEDDING_MODEL, FaceEmbedder
-from veil.report import write_json
 
 CROP_SIDE = 64
 """Side of the colour face crop stored with `--with-crops` (for the pca-knn identify method)."""
 
 FORMAT = "veil-gallery"
 VERSION = 1
-
-
-class GalleryError(VeilError):
-    """A gallery file or an enrolment photo that cannot be used."""
 
 
 @dataclass
@@ -45,7 +41,14 @@ class Entry:
 
 @dataclass
 class Gallery:
-    """Known people, each with one or more embeddings."""
+    """Known people, each with one or more embeddings.
+
+    Examples:
+        >>> gallery = Gallery.open("staff.json")                     # doctest: +SKIP
+        >>> gallery.add("Ada", "ada.jpg", load_detector(), FaceEmbedder())   # doctest: +SKIP
+        >>> gallery.save("staff.json"); gallery.names                 # doctest: +SKIP
+        {'Ada': 1}
+    """
 
     entries: list[Entry]
 
@@ -56,14 +59,14 @@ class Gallery:
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
-            raise GalleryError(f"{path}: no such gallery (create it with `veil gallery add`)") from None
+            raise GalleryError(path, "no such gallery (create it with `veil gallery add`)") from None
         except (OSError, ValueError) as exc:
-            raise GalleryError(f"{path}: not a readable gallery file ({exc})") from None
+            raise GalleryError(path, f"not a readable gallery file ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise GalleryError(f"{path}: not a veil gallery file")
+            raise GalleryError(path, "not a veil gallery file")
         if data.get("model") != EMBEDDING_MODEL:
             model = data.get("model")
-            raise GalleryError(f"{path}: made with embedding model {model!r}, not {EMBEDDING_MODEL}")
+            raise GalleryError(path, f"made with embedding model {model!r}, not {EMBEDDING_MODEL}")
         return cls([Entry(**entry) for entry in data["entries"]])
 
     @classmethod
@@ -112,19 +115,19 @@ class Gallery:
         """
         name = name.strip()
         if not name:
-            raise GalleryError("a gallery name cannot be empty")
+            raise GalleryError(None, "a gallery name cannot be empty")
         path = Path(photo)
         image = read_photo(path).pixels
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         for entry in self.entries:
             if entry.sha256 == digest:
-                raise GalleryError(f"{path}: this photo is already enrolled as {entry.name!r}")
+                raise GalleryError(path, f"this photo is already enrolled as {entry.name!r}")
         faces = detector.detect(image)
         if len(faces) == 0:
-            raise GalleryError(f"{path}: no face found; enrol a clear photo of one person")
+            raise GalleryError(path, "no face found; enrol a clear photo of one person")
         if len(faces) > 1:
             raise GalleryError(
-                f"{path}: {len(faces)} faces found; enrol a photo with only {name!r} in it (crop it)"
+                path, f"{len(faces)} faces found; enrol a photo with only {name!r} in it (crop it)"
             )
         vector = embedder.embed(image, faces.xyxy[0])
         crop = None

@@ -17,10 +17,11 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from veil.errors import GalleryError
 from veil.faces import Faces
 from veil.filters import Filter
 from veil.recognition.embedding import FaceEmbedder
-from veil.recognition.gallery import CROP_SIDE, Gallery, GalleryError
+from veil.recognition.gallery import CROP_SIDE, Gallery
 
 Method = Literal["embedding", "pca-knn"]
 METHODS: tuple[Method, ...] = ("embedding", "pca-knn")
@@ -45,7 +46,7 @@ def filtered_gallery_vectors(gallery: Gallery, face_filter: Filter | None) -> np
     for entry in gallery.entries:
         if entry.crop is None:
             raise GalleryError(
-                f"{entry.name}: no face crop stored; re-enrol with `veil gallery add --with-crops`"
+                None, f"{entry.name}: no face crop stored; re-enrol with `veil gallery add --with-crops`"
             )
         crop = np.asarray(entry.crop, np.uint8).reshape(CROP_SIDE, CROP_SIDE, 3)
         if face_filter is not None:
@@ -96,7 +97,7 @@ def identify(
     ``face_filter`` (pca-knn only) is the filter the probe image went through.
     """
     if not gallery.entries:
-        raise GalleryError("the gallery is empty")
+        raise GalleryError(None, "the gallery is empty")
     if len(faces) == 0:
         return []
     if method == "embedding":

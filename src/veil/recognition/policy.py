@@ -17,7 +17,7 @@ so far, so a person does not flicker between visible and hidden.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -27,7 +27,6 @@ from veil.recognition.embedding import FaceEmbedder
 from veil.recognition.gallery import Gallery
 
 Mode = Literal["keep", "only"]
-MODES: tuple[Mode, ...] = ("keep", "only")
 
 DEFAULT_MATCH_THRESHOLD = 0.5
 """Embedding distance at or below which a face is a gallery member. On the pairs of
@@ -42,21 +41,15 @@ MIN_FACE = 40
 
 
 @dataclass
-class Decisions:
-    """For each face of a frame: hide it or not, who it matched (or None) and how closely."""
-
-    hide: np.ndarray  # (N,) bool
-    identity: np.ndarray  # (N,) object: gallery name or None
-    distance: np.ndarray  # (N,) float: distance to the nearest member (inf: not recognisable)
-
-    @classmethod
-    def hide_all(cls, count: int) -> Decisions:
-        return cls(np.ones(count, bool), np.full(count, None, dtype=object), np.full(count, np.inf))
-
-
-@dataclass
 class KnownFaces:
-    """A gallery, a mode and a threshold: decides which faces of a frame to hide."""
+    """A gallery, a mode and a threshold: decides which faces of a frame to hide.
+
+    Examples:
+        >>> known = KnownFaces(Gallery.load("staff.json"), "keep")         # doctest: +SKIP
+        >>> decided = known.decide(image, detector.detect(image))          # doctest: +SKIP
+        >>> decided.identity, decided.hide                                 # doctest: +SKIP
+        (array(['Ada', None], dtype=object), array([False,  True]))
+    """
 
     gallery: Gallery
     mode: Mode
@@ -84,13 +77,15 @@ class KnownFaces:
             return ~known
         return known | ~recognisable
 
-    def decide(self, image: np.ndarray, faces: Faces) -> Decisions:
-        """Decisions for the faces of one photo."""
+    def decide(self, image: np.ndarray, faces: Faces) -> Faces:
+        """The faces of one photo with ``hide``, ``identity`` and ``distance`` filled in."""
         identity, distance = self.match(image, faces)
-        return Decisions(self.hide(identity, np.isfinite(distance)), identity, distance)
+        return replace(
+            faces, hide=self.hide(identity, np.isfinite(distance)), identity=identity, distance=distance
+        )
 
-    def decide_tracked(self, image: np.ndarray, faces: Faces, detected: np.ndarray) -> Decisions:
-        """Decisions for one video frame: detected faces vote for their track, the majority decides.
+    def decide_tracked(self, image: np.ndarray, faces: Faces, detected: np.ndarray) -> Faces:
+        """One video frame's faces, decided per track: detected faces vote, the votes so far decide.
 
         Args:
             detected: ``(N,)`` bool, True for faces the detector found in this
@@ -111,7 +106,7 @@ class KnownFaces:
             if votes:
                 voted[i] = True
                 member[i] = track_member(votes)
-        return Decisions(self.hide(member, voted), member, all_distance)
+        return replace(faces, hide=self.hide(member, voted), identity=member, distance=all_distance)
 
     def reset(self) -> None:
         """Forget the votes (between videos: track ids restart)."""

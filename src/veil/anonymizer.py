@@ -1,0 +1,363 @@
+"""`Anonymizer`: detect -> (track) -> decide -> filter, for arrays, photos, videos and live input.
+
+Every path (a single array, a photo file, a video file, a camera or stream,
+detection only) goes through one per-frame step, `Anonymizer.step`: decide
+which faces to hide (``--keep``/``--only``), filter them, and record what was
+done. A video adds `TemporalCoverage` before the step, so frames where the
+detector missed a face are still covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from veil.detection import Detector
+from veil.faces import Faces
+from veil.filters import Filter, RegionFilter
+from veil.media.images import read_photo, write_photo
+from veil.media.video import Frame, VideoReader, VideoWriter, is_video
+from veil.recognition.policy import KnownFaces
+from veil.report import FileRecord, FrameRecord, Region
+from veil.settings import Settings
+from veil.threads import prefetch
+from veil.tracking import FILL_SOURCE, TemporalCoverage
+
+FrameCallback = Callable[[int, int | None], None]
+"""``on_frame(frames_done, frames_total_or_None)``, for progress bars."""
+
+LOOKAHEAD_DEPTH = 4
+"""Frames detection may run ahead of filtering and encoding (on its own thread)."""
+
+
+@dataclass
+class FrameResult:
+    """What the per-frame step did to one frame.
+
+    Attributes:
+        pixels: the anonymised frame (a new array), or None when only detecting.
+        faces: every face, with ``hide``/``identity``/``distance`` filled in
+            when a gallery decided (`Faces.to_hide` gives the faces hidden).
+        regions: the pixel region each face's mask covers.
+    """
+
+    pixels: np.ndarray | None
+    faces: Faces
+    regions: list[Region]
+
+
+class Anonymizer:
+    """Loads the detector, filter and gallery once; reuse it across many images and videos.
+
+    ``detector`` and ``filter`` take a name *or* your own object: anything with
+    ``detect(frame) -> Faces``, anything with ``apply(frame, faces) -> frame``.
+    ``known`` takes an in-memory `KnownFaces` (a gallery file goes through the
+    ``keep=``/``only=`` settings instead). Any other keyword is a `Settings` field.
+
+    Examples:
+        >>> anonymizer = Anonymizer(filter="blur", profile="thorough")
+        >>> hidden, faces = anonymizer.anonymize(frame)               # doctest: +SKIP
+        >>> record = anonymizer.process_file("clip.mp4", "out.mp4")   # doctest: +SKIP
+        >>> Anonymizer(detector=MyDetector(), filter=MyFilter())       # doctest: +SKIP
+        >>> Anonymizer(known=KnownFaces(Gallery.load("staff.json"), "keep"))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        detector: str | Detector | None = None,
+        filter: str | Filter | None = None,
+        known: KnownFaces | None = None,
+        **overrides: Any,
+    ) -> None:
+        if isinstance(detector, str):
+            overrides["detector"] = detector
+        if isinstance(filter, str):
+            overrides["filter"] = filter
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = replace(settings, **overrides)
+        self.settings = settings
+        self._custom: dict[str, str] = {}
+        if detector is not None and not isinstance(detector, str):
+            self.detector: Detector = self._adopt("detector", detector, "detect")
+            self._video_detector: Detector | None = detector
+        else:
+            self.detector = settings.load_detector(video=False)
+            self._video_detector = None
+        if filter is not None and not isinstance(filter, str):
+            self.filter: Filter = self._adopt("filter", filter, "apply")
+        else:
+            self.filter = settings.make_filter()
+        self.known = known if known is not None else load_known(settings)
+        if known is not None:
+            self._custom["known"] = f"{known.mode} {len(known.gallery.names)} people (in memory)"
+
+    def _adopt(self, role: str, given: Any, method: str) -> Any:
+        """A user's own detector or filter: checked for its method, named in reports."""
+        if not callable(getattr(given, method, None)):
+            raise TypeError(f"{role} must be a name or an object with a {method}() method, got {given!r}")
+        self._custom[role] = str(getattr(given, "name", type(given).__name__))
+        return given
+
+    # -- what runs --------------------------------------------------------------
+    @property
+    def video_detector(self) -> Detector:
+        """The detector for video frames (its own recipe and threshold), loaded on first use."""
+        if self._video_detector is None:
+            self._video_detector = self.settings.load_detector(video=True)
+        return self._video_detector
+
+    @property
+    def filter_name(self) -> str:
+        """The filter's name, as reports give it."""
+        return self._custom.get("filter", self.settings.filter)
+
+    @property
+    def mask_shape(self) -> str | None:
+        """The mask shape in use (None for a custom filter without a `MaskSpec`)."""
+        if "filter" not in self._custom:
+            return self.settings.mask
+        return getattr(getattr(self.filter, "mask", None), "shape", None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as reports give them, naming any custom detector, filter or gallery."""
+        described = self.settings.to_json()
+        if "detector" in self._custom:
+            threshold = getattr(self.detector, "threshold", None)
+            detection = {"members": self._custom["detector"], "threshold": threshold}
+            described.update(
+                detector=self._custom["detector"], detection={"photo": detection, "video": detection}
+            )
+        if "filter" in self._custom:
+            described.update(filter=self._custom["filter"], mask=self.mask_shape)
+        if "known" in self._custom:
+            described["known"] = self._custom["known"]
+        return described
+
+    # -- the per-frame step ------------------------------------------------------
+    def detect(self, frame: np.ndarray) -> Faces:
+        """Faces in a BGR frame, in its own pixels."""
+        return self.detector.detect(frame)
+
+    def decide(self, frame: np.ndarray, faces: Faces, tracked: bool = False) -> Faces:
+        """With ``--keep``/``--only``: the faces with ``hide``, ``identity`` and ``distance`` filled in.
+
+        ``tracked``: the faces carry track ids and the gallery decides per track
+        (detected faces vote; filled-in ones follow their track). Without a
+        gallery the faces come back as they are: all hidden.
+        """
+        if self.known is None:
+            return faces
+        if tracked:
+            return self.known.decide_tracked(frame, faces, np.asarray(faces.source != FILL_SOURCE, bool))
+        return self.known.decide(frame, faces)
+
+    def regions(self, faces: Faces, width: int, height: int) -> list[Region]:
+        """The pixel region each face's mask covers (the box itself for filters without masks)."""
+        if isinstance(self.filter, RegionFilter):
+            return self.filter.regions(faces, width, height)
+        return [tuple(int(v) for v in box) for box in faces.xyxy]  # type: ignore[misc]
+
+    def step(
+        self, frame: np.ndarray, faces: Faces, *, tracked: bool = False, render: bool = True
+    ) -> FrameResult:
+        """The one per-frame step every path runs: decide which faces to hide, hide them, record it.
+
+        Args:
+            frame: BGR pixels; never modified.
+            faces: the faces in it (detected, or detected and tracked).
+            tracked: a video frame whose faces carry track ids (decisions per track).
+            render: False to only decide and record (``veil detect``).
+        """
+        decided = self.decide(frame, faces, tracked)
+        pixels = self.filter.apply(frame, decided.to_hide()) if render else None
+        return FrameResult(pixels, decided, self.regions(decided, frame.shape[1], frame.shape[0]))
+
+    def anonymize(self, frame: np.ndarray, faces: Faces | None = None) -> tuple[np.ndarray, Faces]:
+        """A copy of ``frame`` with faces hidden, and every face found (`Faces.to_hide`: those hidden).
+
+        Examples:
+            >>> hidden, faces = Anonymizer().anonymize(cv2.imread("photo.jpg"))   # doctest: +SKIP
+            >>> len(faces), len(faces.to_hide())                                   # doctest: +SKIP
+            (3, 3)
+        """
+        result = self.step(frame, self.detect(frame) if faces is None else faces)
+        assert result.pixels is not None
+        return result.pixels, result.faces
+
+    # -- streams of frames -------------------------------------------------------
+    def start_stream(self) -> None:
+        """Forget per-video state: gallery votes and replacement faces are per track, and ids restart."""
+        if self.known is not None:
+            self.known.reset()
+        reset = getattr(self.filter, "reset", None)
+        if callable(reset):
+            reset()
+
+    def track(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, Faces]]:
+        """Detect and track faces through a stream of frames.
+
+        Yields each frame with every face to cover in it, detected or filled in
+        from its track, ``memory`` frames after it went in (the look-ahead).
+        """
+        coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
+        held: dict[int, Frame] = {}
+        every = self.settings.detect_every
+        try:
+            for frame in frames:
+                held[frame.index] = frame
+                detect = frame.index % every == 0
+                found = self.video_detector.detect(frame.pixels) if detect else Faces.empty()
+                for index, faces in coverage.push(frame.index, found):
+                    yield held.pop(index), faces
+            for index, faces in coverage.flush():
+                yield held.pop(index), faces
+        finally:
+            close = getattr(frames, "close", None)
+            if callable(close):
+                close()  # stopped early: stop the decoder too
+
+    def anonymize_stream(
+        self, frames: Iterable[Frame], *, render: bool = True
+    ) -> Generator[tuple[Frame, FrameResult], None, None]:
+        """Detect, track and hide faces through a stream of frames (a video, a camera, a URL).
+
+        Detection and tracking run on their own thread, a few frames ahead of
+        the step (and whatever the caller does with each frame, such as
+        encoding), so they overlap on two cores. Stopping early (``break``)
+        stops that thread.
+
+        Examples:
+            >>> with VideoReader("clip.mp4") as reader:                   # doctest: +SKIP
+            ...     for frame, result in anonymizer.anonymize_stream(reader.frames()):
+            ...         show(result.pixels)
+        """
+        self.start_stream()
+        for frame, faces in prefetch(iter(self.track(frames)), LOOKAHEAD_DEPTH, name="veil-detect"):
+            yield frame, self.step(frame.pixels, faces, tracked=True, render=render)
+
+    # -- files ---------------------------------------------------------------------
+    def process_video(
+        self, source: str | Path, output: str | Path | None, on_frame: FrameCallback | None = None
+    ) -> FileRecord:
+        """Anonymise a video file into ``output`` (or only detect and track, when ``output`` is None).
+
+        Decoding, detection and filtering + encoding run on three threads.
+        ``on_frame(done, total)`` reports progress. The output is written
+        atomically: a failure leaves nothing under its name.
+        """
+        records: list[FrameRecord] = []
+        with VideoReader(source, max_pixels=self.settings.max_pixels) as reader:
+            info = reader.info
+            writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
+            try:
+                for frame, result in self.anonymize_stream(reader.frames(), render=writer is not None):
+                    if writer is not None:
+                        assert result.pixels is not None
+                        writer.write(result.pixels, frame.pts)
+                    records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
+                    if on_frame is not None:
+                        on_frame(len(records), info.frames)
+                if writer is not None:
+                    writer.close()
+            except BaseException:
+                if writer is not None:
+                    writer.abort()
+                raise
+        return FileRecord(
+            Path(source),
+            info.width,
+            info.height,
+            Faces.empty(),
+            output=None if output is None else Path(output),
+            filter_name=self.filter_name if output is not None else None,
+            mask_shape=self.mask_shape if output is not None else None,
+            frames=records,
+            fps=float(info.fps),
+        )
+
+    def process_photo(self, source: str | Path, output: str | Path | None) -> FileRecord:
+        """Anonymise a photo into ``output`` (atomically), or only detect when ``output`` is None."""
+        photo = read_photo(source, self.settings.max_pixels)
+        result = self.step(photo.pixels, self.detect(photo.pixels), render=output is not None)
+        if output is not None:
+            assert result.pixels is not None
+            write_photo(output, photo.with_pixels(result.pixels), keep_metadata=self.settings.keep_metadata)
+        return FileRecord(
+            Path(source),
+            photo.width,
+            photo.height,
+            result.faces,
+            output=None if output is None else Path(output),
+            filter_name=self.filter_name if output is not None else None,
+            mask_shape=self.mask_shape if output is not None else None,
+            regions=result.regions,
+        )
+
+    def process_file(
+        self, source: str | Path, output: str | Path | None, on_frame: FrameCallback | None = None
+    ) -> FileRecord:
+        """Read, anonymise and atomically write one photo or video; the input is never touched.
+
+        With ``output=None`` it only detects (and tracks, for a video): what ``veil detect`` does.
+
+        Examples:
+            >>> record = Anonymizer().process_file("in.jpg", "out.jpg")   # doctest: +SKIP
+            >>> record.to_json()["faces"][0]["action"]["filter"]           # doctest: +SKIP
+            'pixelate'
+        """
+        if is_video(source):
+            return self.process_video(source, output, on_frame)
+        return self.process_photo(source, output)
+
+
+def load_known(settings: Settings) -> KnownFaces | None:
+    """The gallery decisions that ``keep``/``only`` ask for (None: hide every face)."""
+    chosen = settings.gallery
+    if chosen is None:
+        return None
+    from veil.recognition.gallery import Gallery
+
+    path, mode = chosen
+    return KnownFaces(Gallery.load(path), "keep" if mode == "keep" else "only", settings.match_threshold)
+
+
+@lru_cache(maxsize=4)
+def _shared_anonymizer(settings: Settings) -> Anonymizer:
+    """One loaded `Anonymizer` per settings, so repeated `anonymize` calls load models once."""
+    return Anonymizer(settings)
+
+
+def anonymize(image: np.ndarray | str | Path, **settings: Any) -> tuple[np.ndarray, Faces]:
+    """Hide every face in one image.
+
+    Models are loaded on the first call and reused by later calls with the
+    same settings (the four most recent settings are kept).
+
+    Args:
+        image: a BGR uint8 array, or a path to a photo.
+        **settings: any `Settings` field, e.g. ``filter="pixelate"``, ``detector="centerface"``;
+            or a ``detector``, ``filter`` or ``known`` object as `Anonymizer` takes them
+            (then nothing is reused).
+
+    Returns:
+        The anonymised BGR image (a new array) and every face found, each with
+        whether it was hidden when a gallery decided (`Faces.to_hide`).
+
+    Examples:
+        >>> hidden, faces = anonymize("examples/newton.png", filter="blur")   # doctest: +SKIP
+        >>> len(faces), faces.xyxy.round()                                    # doctest: +SKIP
+        (1, array([[333.,  89., 438., 233.]], dtype=float32))
+    """
+    frame = read_photo(image).pixels if isinstance(image, str | Path) else image
+    custom = any(not isinstance(settings.get(key), str | None) for key in ("detector", "filter", "known"))
+    anonymizer = Anonymizer(**settings) if custom else _shared_anonymizer(Settings(**settings))
+    return anonymizer.anonymize(frame)

@@ -1,0 +1,37 @@
+"""``veil detect PATH... --json FILE``: find faces (and track them in videos) without changing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from veil.cli.options import detection_options, known_face_options, output_options, video_options
+from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
+from veil.media import plan_jobs
+from veil.report import build_report
+
+
+@click.command("detect")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path), required=True, help="Where to write detections."
+)
+@known_face_options
+@detection_options
+@video_options
+@output_options
+def detect_command(
+    paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, **settings: Any
+) -> None:
+    """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
+    anonymizer = build_anonymizer(debug, **settings)
+    result = run_batch(
+        *plan_jobs(list(paths), None),
+        lambda job, on_frame: anonymizer.process_file(job.source, None, on_frame),
+        quiet,
+        debug,
+    )
+    save_json(json_path, build_report(result.records, result.errors), debug)
+    finish(result, quiet)

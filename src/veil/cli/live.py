@@ -1,0 +1,95 @@
+"""Live input for ``veil --camera N`` / ``--stream URL``: anonymised as it arrives, shown and/or recorded.
+
+The same `Anonymizer.anonymize_stream` as for files runs here, so a live
+picture gets the same temporal coverage and the same ``--keep``/``--only``
+decisions; the price is a delay of ``memory`` frames.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Generator, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import cv2
+
+from veil.anonymizer import Anonymizer, FrameResult
+from veil.cli.runner import report_failure
+from veil.errors import VeilError
+from veil.media.camera import camera_frames
+from veil.media.video import Frame, VideoReader, VideoWriter
+
+WINDOW = "veil (q to quit)"
+
+
+def has_display() -> bool:
+    """Whether a preview window can be opened (a desktop session, not a server shell)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_live(
+    anonymizer: Anonymizer, source: int | str, output: Path | None, preview: bool | None, debug: bool
+) -> None:
+    """Anonymise a camera or stream until it ends or the user presses q / Ctrl-C."""
+    show = has_display() if preview is None else preview
+    if output is None and not show:
+        raise click.UsageError("live input needs -o FILE or a display for --preview")
+    click.echo("veil: live; press q in the preview window or Ctrl-C to stop", err=True)
+    try:
+        frames = anonymize_live(anonymizer, source, output, show)
+    except VeilError as exc:
+        report_failure(str(source), exc, debug)
+        sys.exit(1)
+    click.echo(f"veil: live stopped after {frames} frames", err=True)
+
+
+def anonymize_live(anonymizer: Anonymizer, source: int | str, output: Path | None, show: bool) -> int:
+    """Anonymise a camera index or URL until it ends, q is pressed or Ctrl-C; returns frames done.
+
+    A stopped recording is still a complete, playable file.
+    """
+    encoder = replace(anonymizer.settings.encoder, audio=False)
+    writer: VideoWriter | None = None
+    reader: VideoReader | None = None
+    frames: Iterator[Frame]
+    if isinstance(source, int):
+        frames, size, fps = camera_frames(source)
+        if output is not None:
+            writer = VideoWriter(output, None, encoder, fps=fps, size=size)
+    else:
+        reader = VideoReader(source, live=True)
+        frames = reader.frames()
+        if output is not None:
+            writer = VideoWriter(output, reader, encoder)
+    done = 0
+    stream: Generator[tuple[Frame, FrameResult], None, None] = anonymizer.anonymize_stream(frames)
+    try:
+        for frame, result in stream:
+            assert result.pixels is not None
+            if writer is not None:
+                writer.write(result.pixels, frame.pts)
+            done += 1
+            if show:
+                cv2.imshow(WINDOW, result.pixels)
+                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                    break
+    except KeyboardInterrupt:
+        pass
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        stream.close()
+        if show:
+            cv2.destroyAllWindows()
+        if reader is not None:
+            reader.close()
+    if writer is not None:
+        writer.close()
+    return done

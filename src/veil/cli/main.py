@@ -1,0 +1,49 @@
+"""The ``veil`` command group; each command lives in its own module.
+
+``veil PATH...`` anonymises photos and videos (the default command); ``veil detect
+PATH... --json FILE`` only detects; ``veil --camera 0`` anonymises live input.
+Exit status: 0 all good, 1 some file failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import click
+
+from veil import __version__
+from veil.cli.anonymise import anonymize_command
+from veil.cli.detect import detect_command
+from veil.cli.eval import eval_group
+from veil.cli.gallery import gallery_group
+from veil.cli.identify import identify_command
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose first argument may be a path: ``veil photo.jpg`` means ``veil anonymize photo.jpg``."""
+
+    default_command = "anonymize"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        elif not args:
+            args = ["--help"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="veil")
+def main() -> None:
+    """Anonymise faces in photos and videos.
+
+    \b
+      veil photo.jpg                  writes photo_anonymized.jpg
+      veil clip.mov                   writes clip_anonymized.mp4 (audio kept)
+      veil media/ -o out/             every photo and video under media/, tree recreated in out/
+      veil --camera 0                 live preview of the webcam, anonymised
+      veil detect photos/ --json faces.json
+      veil eval detect --dataset wider/        AP, recall, precision on your own ground truth
+    """
+
+
+for command in (anonymize_command, detect_command, gallery_group, identify_command, eval_group):
+    main.add_command(command)

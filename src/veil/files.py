@@ -1,0 +1,103 @@
+"""Atomic output files: written under a temporary name beside the target, renamed when complete.
+
+Every output veil writes (photos, videos, reports, galleries, evaluation tables)
+goes through `atomic_output`, so a crash or a full disk never leaves a
+half-written file under its final name, and every output gets the permissions
+any other tool would give it (``0666`` less the umask), not the ``0600`` of a
+temporary file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from veil.errors import MediaError
+
+TEMP_SUFFIX = ".part"
+"""Temporary outputs are named ``.NAME.RANDOM.part.EXT`` beside their target."""
+
+_umask_lock = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _umask_lock:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new empty temporary file in ``path``'s folder (created if missing), keeping its extension.
+
+    Raises:
+        MediaError: the folder cannot be created or written.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX + path.suffix, dir=folder)
+        os.close(handle)
+    except OSError as exc:
+        raise MediaError(path, f"cannot write here ({exc.strerror or exc})") from None
+    return Path(name)
+
+
+def commit(temp: Path, path: Path) -> None:
+    """Flush ``temp`` to disk, give it the umask's permissions and rename it to ``path``."""
+    with open(temp, "rb") as stream:
+        os.fsync(stream.fileno())
+    os.chmod(temp, 0o666 & ~current_umask())
+    os.replace(temp, path)
+
+
+def discard(temp: Path) -> None:
+    """Remove a temporary file (quietly: it may already be gone)."""
+    with contextlib.suppress(OSError):
+        os.unlink(temp)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """A temporary path to write to; it becomes ``path`` when the block ends without error.
+
+    Raises:
+        MediaError: the output cannot be written (an `OSError` inside the block
+            too); nothing is left behind.
+
+    Examples:
+        >>> with atomic_output("out/report.json") as temp:   # doctest: +SKIP
+        ...     temp.write_text("{}")
+    """
+    path = Path(path)
+    temp = temporary_beside(path)
+    try:
+        yield temp
+        commit(temp, path)
+    except BaseException as exc:
+        discard(temp)
+        if isinstance(exc, OSError):
+            raise MediaError(path, f"cannot write ({exc.strerror or exc})") from None
+        raise
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically; see `atomic_output`."""
+    with atomic_output(path) as temp:
+        temp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    write_atomic(path, json.dumps(data, indent=1) + "\n")
