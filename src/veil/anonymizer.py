@@ -241,7 +241,7 @@ class Anonymizer:
             ...         show(result.pixels)
         """
         self.start_stream()
-        for frame, faces in prefetch(iter(self.track(frames)), LOOKAHEAD_DEPTH, name="veil-detect"):
+        for frame, faces in prefetch(self.track(frames), LOOKAHEAD_DEPTH, name="veil-detect"):
             yield frame, self.step(frame.pixels, faces, tracked=True, render=render)
 
     # -- files ---------------------------------------------------------------------
@@ -327,7 +327,7 @@ def load_known(settings: Settings) -> KnownFaces | None:
     from veil.recognition.gallery import Gallery
 
     path, mode = chosen
-    return KnownFaces(Gallery.load(path), "keep" if mode == "keep" else "only", settings.match_threshold)
+    return KnownFaces(Gallery.load(path), mode, settings.match_threshold)
 
 
 @lru_cache(maxsize=4)

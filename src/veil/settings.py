@@ -17,7 +17,7 @@ from veil.detection.thresholds import default_threshold
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, default_mask_scale, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.media.video import EncoderSettings
-from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
+from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, Mode
 from veil.tracking import DEFAULT_MEMORY, TemporalCoverage, TrackingMode
 
 DEFAULT_VIDEO_DETECT_SCALE = 1.0
@@ -137,7 +137,7 @@ class Settings:
         return EncoderSettings(self.codec, self.crf, self.preset, self.pix_fmt, self.audio)
 
     @property
-    def gallery(self) -> tuple[Path, str] | None:
+    def gallery(self) -> tuple[Path, Mode] | None:
         """The gallery file and its mode (``keep`` or ``only``), if one was given."""
         if self.keep is not None:
             return Path(self.keep), "keep"

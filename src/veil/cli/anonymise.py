@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from veil.cli.live import run_live
-from veil.cli.options import apply_all, detection_options, known_face_options, output_options, video_options
+from veil.cli.options import (
+    apply_all,
+    detection_options,
+    known_face_options,
+    output_options,
+    strength_option,
+    video_options,
+)
 from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
 from veil.filters import DEFAULT_FILTER, FILTER_NAMES, MASK_SHAPES
 from veil.media import EncoderSettings, plan_jobs
@@ -35,14 +42,7 @@ filter_options = [
         show_default=True,
         help="Soft edge width as a fraction of the face size (0: hard edge).",
     ),
-    click.option(
-        "--strength",
-        type=click.FloatRange(min=0.05, max=10),
-        default=1.0,
-        show_default=True,
-        help="Blur / mosaic strength; scales with each face's size (for landmark-blur: its heavy blur; "
-        "for face: the blur around the drawn face).",
-    ),
+    strength_option,
     click.option(
         "--feature-strength",
         type=click.FloatRange(min=0.05, max=10),

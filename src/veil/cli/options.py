@@ -137,7 +137,12 @@ debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for e
 output_options = apply_all([quiet_option, debug_option])
 
 strength_option = click.option(
-    "--strength", type=click.FloatRange(min=0.05, max=10), default=1.0, show_default=True
+    "--strength",
+    type=click.FloatRange(min=0.05, max=10),
+    default=1.0,
+    show_default=True,
+    help="Blur / mosaic strength; scales with each face's size (for landmark-blur: its heavy blur; "
+    "for face: the blur around the drawn face).",
 )
 
 gallery_option = click.option(
