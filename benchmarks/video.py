@@ -1,22 +1,31 @@
-"""Video speed and coverage: veil against deface and against plain FFmpeg transcoding (the floor).
+"""Video speed and coverage: veil's recipes against deface and against plain FFmpeg transcoding (the floor).
 
     python benchmarks/video.py                    # writes benchmarks/results/video.md
     python benchmarks/video.py --repeat 3         # medians over 3 interleaved rounds
+    python benchmarks/video.py --rows veil deface # only some rows
 
 On each clip in ../shared/data/video, in one session and interleaved round by
-round, it times three commands end to end (process start to file written):
+round, it times every row end to end (process start to file written) and
+records its peak memory (max RSS):
 
-* **FFmpeg floor**: `ffmpeg -i clip -c:v libx264 -crf 20 -preset fast -c:a copy` with the
+Every command is started through a small Python process that reports its peak memory
+(about 30 ms for every row alike).
+
+* **FFmpeg floor**: `ffmpeg -i clip -c:v libx264 -crf 20 -preset veryfast -c:a copy` with the
   ffmpeg binary from imageio-ffmpeg: decoding and encoding only, with veil's encoder settings;
-* **veil** with its defaults (`veil clip -o out.mp4`);
-* **deface** with its defaults plus `--keep-audio` (same CenterFace model, thr 0.2, full-size frames).
+* **deface** with its defaults plus `--keep-audio` (CenterFace at thr 0.2 on full-size frames);
+* **veil** as a user runs it (`veil clip -o out.mp4`: the balanced profile), `--profile fast`,
+  `--profile thorough`, and `--detector centerface --detect-scale 2` (CenterFace at 2x on every frame);
+* every video recipe tried (benchmarks/video_recipes.py), with milliseconds per frame in each pass.
 
 Coverage: no clip has face annotations, so every ``--every``-th frame is
 searched by the strongest pass we have (CenterFace and YuNet, each at 2x, merged),
 and we count the faces it finds that each tool's masks left less than 70%
-hidden. veil's masks come from its ``--report``; deface's are recomputed from
-its own detector and its own mask geometry (ellipse over the box grown by
-0.3 of its size on every side, i.e. 1.6x).
+hidden. That reference holds false alarms (hands, a printed lion, empty
+ground); ``video_reference_rejects.json`` lists the ones a person rejected
+on sight, and the *reviewed* column leaves them out. veil's masks come from
+its ``--report``; deface's are recomputed from its own detector and its own
+mask geometry (ellipse over the box grown by 0.3 of its size on every side, i.e. 1.6x).
 """
 
 from __future__ import annotations
@@ -39,10 +48,21 @@ from veil.detection import load_detector
 from veil.evaluation import uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
+from veil.geometry import box_iou
 from veil.media.video import EncoderSettings
+from video_recipes import RECIPES
 
 CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4"]
 VEIL_MASK = MaskSpec("ellipse", 1.3)
+REJECTS = Path(__file__).with_name("video_reference_rejects.json")
+HERE = Path(__file__).resolve().parent
+VEIL_ROWS = {
+    "veil": [],
+    "veil --profile fast": ["--profile", "fast"],
+    "veil --profile thorough": ["--profile", "thorough"],
+    "veil: CenterFace 2x every frame": ["--detector", "centerface", "--detect-scale", "2"],
+}
+ROWS = ["ffmpeg", "deface", *VEIL_ROWS, *RECIPES]
 
 
 def ffmpeg_exe() -> str:
@@ -51,29 +71,60 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def timed(command: list[str]) -> float:
+PEAK_MEMORY = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(f"maxrss_kb={usage.ru_maxrss}", file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+"""Runs a command and reports its peak RSS. The command is forked from this small process:
+Linux counts a child's peak from the memory of the process it was forked from, so forking
+it from this benchmark (which holds decoded frames and models) would inflate it."""
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of one command."""
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *command], capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
-    return elapsed
+    peak_kb = int(result.stderr.rsplit("maxrss_kb=", 1)[1].split()[0])
+    return elapsed, peak_kb / 1024
 
 
 def commands(clip: Path, work: Path, settings: EncoderSettings) -> dict[str, list[str]]:
-    veil_cli = [sys.executable, "-m", "veil.cli"]
-    return {
+    found = {
         "ffmpeg": [
             ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-map", "0:v:0", "-map", "0:a?",
             "-c:v", "libx264", "-crf", str(settings.crf), "-preset", settings.preset,
             "-pix_fmt", "yuv420p", "-c:a", "copy", str(work / "ffmpeg.mp4"),
         ],
-        "veil": [*veil_cli, str(clip), "-o", str(work / "veil.mp4"), "-q", "--report", str(work / "r.json")],
         "deface": [
             str(Path(sys.executable).with_name("deface")), str(clip), "-o", str(work / "deface.mp4"),
             "--keep-audio",
         ],
-    }
+    }  # fmt: skip
+    for i, (row, flags) in enumerate(VEIL_ROWS.items()):
+        out, report = work / f"veil{i}.mp4", work / f"veil{i}.json"
+        found[row] = [sys.executable, "-m", "veil.cli", str(clip), "-o", str(out), "-q"]
+        found[row] += ["--report", str(report), *flags]
+    for i, row in enumerate(RECIPES):
+        out, report = work / f"recipe{i}.mp4", work / f"recipe{i}.json"
+        found[row] = [sys.executable, str(HERE / "video_recipes.py"), row, str(clip), str(out), str(report)]
+    return found
+
+
+def output_of(command: list[str]) -> tuple[Path, Path | None]:
+    """The video a row writes, and its report (None for rows without one)."""
+    if "--report" in command:
+        return Path(command[command.index("-o") + 1]), Path(command[command.index("--report") + 1])
+    if command[1].endswith("video_recipes.py"):
+        return Path(command[4]), Path(command[5])
+    return Path(command[-1] if "deface" not in command[0] else command[3]), None
 
 
 def frame_count(path: Path) -> int:
@@ -94,6 +145,18 @@ def reference_faces(frames: dict[int, np.ndarray]) -> dict[int, Faces]:
     """The strongest pass: CenterFace x2 and YuNet x2, merged."""
     detectors = [load_detector("centerface", None, 2.0), load_detector("yunet", None, 2.0)]
     return {i: Faces.concat([d.detect(f) for d in detectors]).nms(0.4) for i, f in frames.items()}
+
+
+def reviewed(reference: dict[int, Faces], clip: str) -> dict[int, Faces]:
+    """The reference without the false alarms a person rejected (video_reference_rejects.json)."""
+    rejected = json.loads(REJECTS.read_text()).get(clip, {}).get("rejected", [])
+    kept = {}
+    for i, faces in reference.items():
+        boxes = [r["box"] for r in rejected if r["frame"] == i]
+        if boxes and len(faces):
+            faces = faces[box_iou(faces.xyxy.astype(np.float64), np.array(boxes)).max(axis=1) <= 0.8]
+        kept[i] = faces
+    return kept
 
 
 def deface_faces(frames: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -130,13 +193,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="interleaved timing rounds (median reported)")
     parser.add_argument("--every", type=int, default=3, help="coverage: check every n-th frame")
     parser.add_argument("--clips", nargs="*", default=CLIPS)
-    parser.add_argument("--tools", nargs="*", default=["ffmpeg", "veil", "deface"])
+    parser.add_argument("--rows", nargs="*", default=ROWS, help="which rows to run (default: all)")
     parser.add_argument("--out", default=str(RESULTS / "video.md"))
     parser.add_argument("--render-only", action="store_true", help="rewrite the table from the saved JSON")
     args = parser.parse_args()
     settings = EncoderSettings()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    os.environ.update(env)
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    unknown = set(args.rows) - set(ROWS)
+    if unknown:
+        parser.error(f"unknown rows {sorted(unknown)}; choose from {ROWS}")
 
     if args.render_only:
         results = json.loads(Path(args.out).with_suffix(".json").read_text())
@@ -150,7 +215,7 @@ def main() -> None:
 
 
 def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> dict:
-    """Time every tool on one clip, then count the reference faces each left uncovered."""
+    """Time every row on one clip, then count the reference faces each left uncovered."""
     clip = require_data(DATA / "video" / name)
     with av.open(str(clip)) as container:
         stream = container.streams.video[0]
@@ -158,74 +223,92 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
     frames = frame_count(clip)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        times: dict[str, list[float]] = {tool: [] for tool in args.tools}
+        planned = {row: cmd for row, cmd in commands(clip, work, settings).items() if row in args.rows}
+        times: dict[str, list[float]] = {row: [] for row in planned}
+        memory: dict[str, float] = {}
         for _ in range(args.repeat):
-            for tool, command in commands(clip, work, settings).items():
-                if tool in args.tools:
-                    times[tool].append(timed(command))
-                    print(f"{name} {tool}: {times[tool][-1]:.1f} s", flush=True)
+            for row, command in planned.items():
+                seconds, megabytes = timed(command)
+                times[row].append(seconds)
+                memory[row] = max(memory.get(row, 0.0), megabytes)
+                print(f"{name} {row}: {seconds:.1f} s, {megabytes:.0f} MB", flush=True)
         sample = sampled_frames(clip, args.every)
         reference = reference_faces(sample)
-        seconds = {tool: statistics.median(t) for tool, t in times.items()}
-        result = {
-            "size": size,
-            "frames": frames,
-            "frames_written": {tool: frame_count(work / f"{tool}.mp4") for tool in args.tools},
-            "seconds": seconds,
-            "fps": {tool: frames / value for tool, value in seconds.items()},
-            "reference_faces": sum(len(f) for f in reference.values()),
-            "checked_frames": len(sample),
-        }
-        if "veil" in args.tools:
-            hidden = veil_faces(work / "r.json")
-            result["uncovered_veil"] = count_uncovered(reference, hidden, VEIL_MASK, size)
-        if "deface" in args.tools:
-            hidden = deface_faces(sample)
-            result["uncovered_deface"] = count_uncovered(reference, hidden, DEFACE_MASK, size)
-    return result
+        checked = reviewed(reference, name)
+        rows = {}
+        for row, command in planned.items():
+            video, report = output_of(command)
+            seconds = statistics.median(times[row])
+            result = {"fps": frames / seconds, "seconds": seconds, "memory_mb": memory[row]}
+            result["frames_written"] = frame_count(video)
+            hidden = None
+            if report is not None:
+                hidden, spec = veil_faces(report), VEIL_MASK
+                passes = report.with_suffix(".passes.json")
+                if passes.exists():
+                    result["ms_per_pass"] = json.loads(passes.read_text())
+            elif row == "deface":
+                hidden, spec = deface_faces(sample), DEFACE_MASK
+            if hidden is not None:
+                result["uncovered"] = count_uncovered(reference, hidden, spec, size)
+                result["uncovered_reviewed"] = count_uncovered(checked, hidden, spec, size)
+                result["faces_per_frame"] = float(np.mean([len(hidden.get(i, ())) for i in sample]))
+            rows[row] = result
+    return {
+        "size": size,
+        "frames": frames,
+        "checked_frames": len(sample),
+        "reference_faces": sum(len(f) for f in reference.values()),
+        "reviewed_faces": sum(len(f) for f in checked.values()),
+        "rows": rows,
+    }
 
 
 def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) -> None:
-    rows = []
+    lines = []
     for name, result in results.items():
-        fps, (width, height), frames = result["fps"], result["size"], result["frames"]
-        written = result["frames_written"]
-        rows.append(
-            [
-                f"{name} ({width}x{height}, {frames} frames)",
-                *(f"{fps[t]:.2f}" if t in fps else "-" for t in ("veil", "deface", "ffmpeg")),
-                f"{fps['veil'] / fps['deface']:.2f}x" if {"veil", "deface"} <= fps.keys() else "-",
-                f"{fps['veil'] / fps['ffmpeg']:.2f}x" if {"veil", "ffmpeg"} <= fps.keys() else "-",
-                f"{result['reference_faces']} in {result['checked_frames']}",
-                str(result.get("uncovered_veil", "-")),
-                str(result.get("uncovered_deface", "-")),
-                " / ".join(str(written.get(t, "-")) for t in ("veil", "deface")),
-            ]
-        )
-    table = markdown_table(
-        [
-            "clip",
-            "veil fps",
-            "deface fps",
-            "FFmpeg floor fps",
-            "veil / deface",
-            "veil / floor",
-            "reference faces (frames checked)",
-            "left uncovered by veil",
-            "by deface",
-            "frames written veil / deface",
-        ],
-        rows,
-    )
+        (width, height), rows = result["size"], result["rows"]
+        deface = rows.get("deface", {}).get("fps")
+        table = []
+        for row, r in rows.items():
+            passes = r.get("ms_per_pass")
+            table.append(
+                [
+                    f"**{row}**" if row == "veil" else row,
+                    f"{r['fps']:.2f}",
+                    f"{r['fps'] / deface:.2f}x" if deface else "-",
+                    str(r.get("uncovered", "-")),
+                    str(r.get("uncovered_reviewed", "-")),
+                    f"{r['faces_per_frame']:.1f}" if "faces_per_frame" in r else "-",
+                    " / ".join(f"{passes[k]:.0f}" for k in ("scan", "sweep", "zoom")) if passes else "-",
+                    f"{r['memory_mb']:.0f}",
+                    str(r["frames_written"]),
+                ]
+            )
+        header = [
+            "row", "fps", "x deface", "uncovered", "uncovered (reviewed)", "boxes per frame",
+            "ms/frame scan / sweep / zoom", "peak MB", "frames written",
+        ]  # fmt: skip
+        lines += [
+            f"### {name} ({width}x{height}, {result['frames']} frames; reference: "
+            f"{result['reference_faces']} faces, {result['reviewed_faces']} after review, "
+            f"in {result['checked_frames']} frames)",
+            "",
+            markdown_table(header, table),
+            "",
+        ]
     text = (
-        "# Video: speed and coverage against deface and the FFmpeg floor\n\n"
+        "# Video: speed and coverage of veil's recipes against deface and the FFmpeg floor\n\n"
         f"`python benchmarks/video.py --repeat {args.repeat} --every {args.every}` ({machine_line()}, "
         f"{os.cpu_count()} cores). fps = frames / wall seconds from process start to file written, "
-        f"median of {args.repeat} interleaved round(s). Encoder for veil and the floor: libx264 "
-        f"crf {settings.crf}, preset {settings.preset}; deface uses imageio's libx264 defaults "
-        "(about crf 25, preset medium).\n\n"
-        f"{table}\n\nCoverage: on one frame in {args.every}, the faces found by CenterFace x2 + YuNet x2 "
-        "(merged) that the tool's masks hid less than 70% of.\n"
+        f"median of {args.repeat} interleaved round(s); peak MB = the process's max RSS. Encoder for "
+        f"veil and the floor: libx264 crf {settings.crf}, preset {settings.preset}; deface uses "
+        "imageio's libx264 defaults (about crf 25, preset medium).\n\n"
+        f"Coverage: on one frame in {args.every}, the faces found by CenterFace x2 + YuNet x2 (merged) "
+        "that the tool's masks hid less than 70% of; *reviewed* leaves out the reference's false alarms "
+        "a person rejected (benchmarks/video_reference_rejects.json). Boxes per frame: what the tool "
+        "hid on the checked frames (false alarms and track fills included). Passes: the every-frame "
+        "scan, the upscaled sweep (a tile per frame) and the zoom on tracked faces.\n\n" + "\n".join(lines)
     )
     print(text)
     Path(args.out).write_text(text)

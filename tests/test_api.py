@@ -98,9 +98,9 @@ def test_anonymize_reuses_loaded_models(newton, monkeypatch):
     loads = []
     original = veil.Settings.load_detector
 
-    def counting(self, video):
-        loads.append(video)
-        return original(self, video)
+    def counting(self):
+        loads.append(self)
+        return original(self)
 
     monkeypatch.setattr(veil.Settings, "load_detector", counting)
     for _ in range(3):

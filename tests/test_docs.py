@@ -7,7 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["veil.geometry", "veil.faces", "veil.detection.thresholds", "veil.threads", "veil.settings"]
+MODULES = [
+    "veil.geometry",
+    "veil.faces",
+    "veil.detection.thresholds",
+    "veil.detection.video",
+    "veil.detection.zoom",
+    "veil.detection.onnx_session",
+    "veil.threads",
+    "veil.settings",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

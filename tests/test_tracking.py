@@ -97,3 +97,24 @@ def test_bad_arguments():
         TemporalCoverage(memory=-1)
     with pytest.raises(ValueError, match="tracking mode"):
         TemporalCoverage(mode="sideways")  # type: ignore[arg-type]
+
+
+def test_expected_boxes_follow_confirmed_tracks_only():
+    coverage = TemporalCoverage(memory=5)
+    for index in range(4):
+        strong = Faces(moving_face(index)[None], [0.9])
+        lone = index == 0  # one weak detection, never seen again
+        weak = Faces(np.array([[300, 300, 320, 320]]) if lone else np.zeros((0, 4)), [0.3] if lone else [])
+        list(coverage.push(index, Faces.concat([strong, weak])))
+    expected = coverage.expected(5, min_score=0.6, min_hits=3)
+    assert len(expected) == 1  # the lone weak detection is not zoomed on
+    np.testing.assert_allclose(expected[0], moving_face(5), atol=1.0)  # predicted with its motion
+    assert len(coverage.expected(5)) == 2
+    assert len(coverage.expected(12)) == 0  # tracks older than memory are gone
+    assert len(TemporalCoverage(memory=5, mode="off").expected(5)) == 0
+
+
+def test_filled_faces_say_they_were_filled():
+    detections = {i: [moving_face(i)] for i in range(10) if i != 4}
+    out = run(TemporalCoverage(memory=5), detections, 10)
+    assert out[4].found_by is not None and out[4].found_by.tolist() == ["fill"]

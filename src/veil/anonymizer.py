@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from veil.detection import Detector
+from veil.detection.video import VideoSearch
 from veil.faces import Faces
 from veil.filters import Filter, RegionFilter
 from veil.media.images import read_photo, write_photo
@@ -88,9 +89,9 @@ class Anonymizer:
         self._custom: dict[str, str] = {}
         if detector is not None and not isinstance(detector, str):
             self.detector: Detector = self._adopt("detector", detector, "detect")
-            self._video_detector: Detector | None = detector
+            self._video_detector: Detector | VideoSearch | None = detector
         else:
-            self.detector = settings.load_detector(video=False)
+            self.detector = settings.load_detector()
             self._video_detector = None
         if filter is not None and not isinstance(filter, str):
             self.filter: Filter = self._adopt("filter", filter, "apply")
@@ -109,10 +110,10 @@ class Anonymizer:
 
     # -- what runs --------------------------------------------------------------
     @property
-    def video_detector(self) -> Detector:
+    def video_detector(self) -> Detector | VideoSearch:
         """The detector for video frames (its own recipe and threshold), loaded on first use."""
         if self._video_detector is None:
-            self._video_detector = self.settings.load_detector(video=True)
+            self._video_detector = self.settings.load_video_detector()
         return self._video_detector
 
     @property
@@ -211,11 +212,18 @@ class Anonymizer:
         coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
         held: dict[int, Frame] = {}
         every = self.settings.detect_every
+        search = self.video_detector
         try:
             for frame in frames:
                 held[frame.index] = frame
-                detect = frame.index % every == 0
-                found = self.video_detector.detect(frame.pixels) if detect else Faces.empty()
+                if frame.index % every:
+                    found = Faces.empty()
+                elif isinstance(search, VideoSearch):
+                    recipe = search.recipe
+                    expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
+                    found = search.detect(frame.pixels, expected)
+                else:
+                    found = search.detect(frame.pixels)
                 for index, faces in coverage.push(frame.index, found):
                     yield held.pop(index), faces
             for index, faces in coverage.flush():

@@ -30,6 +30,7 @@ PER_FACE_OPTIONAL: dict[str, tuple[Any, tuple[int, ...], Any]] = {
     "identity": (object, (), None),
     "distance": (np.float64, (), np.inf),
     "hide": (np.bool_, (), True),
+    "found_by": (object, (), None),
 }
 """The optional per-face arrays: dtype, shape of one face's entry, and the fill for faces without one."""
 
@@ -53,6 +54,8 @@ class Faces:
             member (inf: too small to recognise), or ``None``.
         hide: ``(N,)`` bool, whether veil hides each face (``--keep``/``--only``
             decide it), or ``None``: every face is hidden.
+        found_by: ``(N,)`` object array: which video pass found each face
+            (``scan``, ``sweep``, ``zoom``, or ``fill`` from its track), or ``None``.
 
     Examples:
         >>> faces = Faces(np.array([[10, 10, 50, 60], [0, 0, 5, 5]]), np.array([0.9, 0.2]))
@@ -71,6 +74,7 @@ class Faces:
     identity: npt.NDArray[np.object_] | None = None
     distance: npt.NDArray[np.float64] | None = None
     hide: npt.NDArray[np.bool_] | None = None
+    found_by: npt.NDArray[np.object_] | None = None
 
     def __post_init__(self) -> None:
         self.xyxy = np.asarray(self.xyxy, dtype=np.float32).reshape(-1, 4)

@@ -37,6 +37,8 @@ def faces_json(
         if faces.track_id is not None:
             face["track"] = int(faces.track_id[i])
             face["filled"] = faces.source[i] == FILL_SOURCE
+        if faces.found_by is not None and faces.found_by[i] is not None:
+            face["found_by"] = str(faces.found_by[i])
         hidden = True if faces.hide is None else bool(faces.hide[i])
         if faces.hide is not None:
             face["decision"] = "hide" if hidden else "keep"

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, DEFAULT_PROFILE, Detector, load_detector
-from veil.detection.profiles import PROFILES, load_profile, recipe_key
+from veil.detection.onnx_session import DEVICES, on_device
+from veil.detection.profiles import PROFILES, load_profile, load_video_search, recipe_key
 from veil.detection.thresholds import default_threshold
+from veil.detection.video import VideoSearch
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, default_mask_scale, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.media.video import EncoderSettings
@@ -33,8 +35,8 @@ class Settings:
     Examples:
         >>> Settings(filter="blur", strength=2).effective_mask_scale
         1.3
-        >>> Settings().detection_for(video=True)
-        {'members': 'centerface@1x', 'threshold': 0.1}
+        >>> Settings(profile="fast").detection_for(video=True)
+        {'members': 'scan centerface@1x<=1024px', 'threshold': 0.2}
     """
 
     # detection
@@ -43,6 +45,7 @@ class Settings:
     threshold: float | None = None  # None: the profile's (or detector's) own default
     detect_scale: float | None = None  # single detector only; None: 2x for photos, 1x for video
     max_pixels: int = DEFAULT_MAX_PIXELS
+    device: str = "auto"  # onnxruntime execution provider: auto, cpu, cuda, ... (`onnx_session.DEVICES`)
     # filter
     filter: str = DEFAULT_FILTER
     mask: str = "ellipse"
@@ -71,6 +74,8 @@ class Settings:
         """Check what can be checked before any model loads, so bad settings fail before any file."""
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; choose from {', '.join(PROFILES)}")
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r}; choose from {', '.join(DEVICES)}")
         if self.keep is not None and self.only is not None:
             raise ValueError("give --keep or --only, not both")
         memory = TemporalCoverage(self.memory, self.tracking).memory
@@ -102,17 +107,27 @@ class Settings:
         """The members (detector@scale) and score cut-off used for photos or video frames."""
         name = self.single_detector
         if name is None:
-            members = recipe_key(PROFILES[self.profile].members(video))
+            profile = PROFILES[self.profile]
+            members = profile.video.label if video else recipe_key(profile.photo)
         else:
             members = f"{name}@{self.single_scale(video):g}x"
         return {"members": members, "threshold": self.threshold_for(video)}
 
-    def load_detector(self, video: bool) -> Detector:
-        """The detector these settings ask for, for photos or for video frames."""
+    def load_detector(self) -> Detector:
+        """The detector these settings ask for on photos."""
         name = self.single_detector
-        if name is None:
-            return load_profile(self.profile, video, self.threshold_for(video))
-        return load_detector(name, self.threshold_for(video), self.single_scale(video))
+        with on_device(self.device):
+            if name is None:
+                return load_profile(self.profile, threshold=self.threshold_for(False))
+            return load_detector(name, self.threshold_for(False), self.single_scale(False))
+
+    def load_video_detector(self) -> Detector | VideoSearch:
+        """What searches video frames: the profile's `VideoSearch`, or one ``--detector`` on every frame."""
+        name = self.single_detector
+        with on_device(self.device):
+            if name is None:
+                return load_video_search(self.profile, self.threshold_for(True))
+            return load_detector(name, self.threshold_for(True), self.single_scale(True))
 
     # -- filter ---------------------------------------------------------------
     @property

@@ -131,6 +131,19 @@ class Tracker:
     def tracks(self) -> list[Track]:
         return self.finished + self.active
 
+    def expected(self, index: int, min_score: float = 0.0, min_hits: int = 1) -> np.ndarray:
+        """``(N, 4)`` boxes where the live tracks predict their faces at frame ``index``.
+
+        Only tracks with ``min_hits`` detections or one scoring ``min_score`` count.
+        """
+        live = [
+            t.predict(index)
+            for t in self.active
+            if 0 < index - t.last <= self.max_age
+            and (len(t.frames) >= min_hits or max(t.scores) >= min_score)
+        ]
+        return np.stack(live) if live else np.zeros((0, 4))
+
 
 class TemporalCoverage:
     """Streaming gap filling: `push` a frame's detections, get finished frames back ``memory`` later.
@@ -154,6 +167,10 @@ class TemporalCoverage:
         self.growth = growth
         self.tracker = Tracker(max_age=self.memory)
         self._pending: deque[tuple[int, Faces]] = deque()
+
+    def expected(self, index: int, min_score: float = 0.0, min_hits: int = 1) -> np.ndarray:
+        """Where the live tracks expect faces at frame ``index`` (before it is detected): zoom's windows."""
+        return self.tracker.expected(index, min_score, min_hits) if self.memory else np.zeros((0, 4))
 
     @property
     def delay(self) -> int:
@@ -189,7 +206,13 @@ class TemporalCoverage:
                 ids.append(track.id)
         if not boxes:
             return index, detected
-        fills = Faces(np.stack(boxes), np.asarray(scores), track_id=np.asarray(ids), source=FILL_SOURCE)
+        fills = Faces(
+            np.stack(boxes),
+            np.asarray(scores),
+            track_id=np.asarray(ids),
+            source=FILL_SOURCE,
+            found_by=np.full(len(boxes), "fill", dtype=object),
+        )
         return index, Faces.concat([detected, fills])
 
     def _fill(self, track: Track, index: int, latest: int) -> tuple[np.ndarray, float] | None:

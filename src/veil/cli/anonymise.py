@@ -132,7 +132,9 @@ def anonymize_command(
     if not live and not paths:
         raise click.UsageError("give at least one photo, video or folder (or --camera / --stream)")
     image_path = str(image) if image else None
-    anonymizer = build_anonymizer(debug, filter=filter_name, image=image_path, audio=not no_audio, **settings)
+    anonymizer = build_anonymizer(
+        debug, quiet, filter=filter_name, image=image_path, audio=not no_audio, **settings
+    )
     if live:
         run_live(anonymizer, camera if camera is not None else str(stream_url), output, preview, debug)
         return

@@ -26,7 +26,7 @@ def detect_command(
     paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, **settings: Any
 ) -> None:
     """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
-    anonymizer = build_anonymizer(debug, **settings)
+    anonymizer = build_anonymizer(debug, quiet, **settings)
     result = run_batch(
         *plan_jobs(list(paths), None),
         lambda job, on_frame: anonymizer.process_file(job.source, None, on_frame),

@@ -15,6 +15,7 @@ from veil.detection import (
     PROFILE_NAMES,
     detector_names,
 )
+from veil.detection.onnx_session import DEVICES
 from veil.filters import Filter, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS
 from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
@@ -46,7 +47,16 @@ detection_options = apply_all(
             default=DEFAULT_PROFILE,
             show_default=True,
             help="Detection recipe: 'fast' (one pass, at most 1024 px), 'balanced' (photos: 1x and 2.5x "
-            "fused; video: 1x + tracking), 'thorough' (four passes fused); see benchmarks/results.",
+            "fused; video: a cheap scan, an upscaled sweep a tile per frame, and zoom on tracked "
+            "faces), 'thorough' (the most faces, several times slower); see benchmarks/results.",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(DEVICES),
+            default="auto",
+            show_default=True,
+            help="Where ONNX models run: 'auto' takes CUDA, ROCm, DirectML, CoreML or OpenVINO when "
+            "this onnxruntime build has it, else the CPU (one line says which).",
         ),
         click.option(
             "--detector",

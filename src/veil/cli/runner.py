@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from veil.anonymizer import Anonymizer
+from veil.detection.onnx_session import describe_device
 from veil.errors import VeilError
 from veil.files import write_json
 from veil.media import Job, Skipped, is_video
@@ -55,14 +56,20 @@ def report_failure(
     return reason
 
 
-def build_anonymizer(debug: bool, **fields: Any) -> Anonymizer:
-    """The anonymizer for a command's `Settings` fields; what it cannot use is a usage error."""
+def build_anonymizer(debug: bool, quiet: bool = True, **fields: Any) -> Anonymizer:
+    """The anonymizer for a command's `Settings` fields; what it cannot use is a usage error.
+
+    Unless ``quiet``, one line on stderr says where the models run (``--device``).
+    """
     try:
-        return Anonymizer(Settings(**fields))
+        anonymizer = Anonymizer(Settings(**fields))
     except (ValueError, VeilError) as exc:
         if debug:
             traceback.print_exc()
         raise click.UsageError(str(exc)) from None
+    if not quiet:
+        click.echo(f"device: {describe_device(anonymizer.settings.device)}", err=True)
+    return anonymizer
 
 
 def save_json(path: Path, data: dict[str, Any], debug: bool = False) -> None:

