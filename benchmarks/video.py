@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import av
 import numpy as np
@@ -96,35 +97,35 @@ def timed(command: list[str]) -> tuple[float, float]:
     return elapsed, peak_kb / 1024
 
 
-def commands(clip: Path, work: Path, settings: EncoderSettings) -> dict[str, list[str]]:
+class Run(NamedTuple):
+    """One row's command, the video it writes, and its report (None for rows without one)."""
+
+    command: list[str]
+    video: Path
+    report: Path | None = None
+
+
+def commands(clip: Path, work: Path, settings: EncoderSettings) -> dict[str, Run]:
+    ffmpeg_out, deface_out = work / "ffmpeg.mp4", work / "deface.mp4"
     found = {
-        "ffmpeg": [
+        "ffmpeg": Run([
             ffmpeg_exe(), "-v", "error", "-y", "-i", str(clip), "-map", "0:v:0", "-map", "0:a?",
             "-c:v", "libx264", "-crf", str(settings.crf), "-preset", settings.preset,
-            "-pix_fmt", "yuv420p", "-c:a", "copy", str(work / "ffmpeg.mp4"),
-        ],
-        "deface": [
-            str(Path(sys.executable).with_name("deface")), str(clip), "-o", str(work / "deface.mp4"),
-            "--keep-audio",
-        ],
+            "-pix_fmt", "yuv420p", "-c:a", "copy", str(ffmpeg_out),
+        ], ffmpeg_out),
+        "deface": Run([
+            str(Path(sys.executable).with_name("deface")), str(clip), "-o", str(deface_out), "--keep-audio",
+        ], deface_out),
     }  # fmt: skip
     for i, (row, flags) in enumerate(VEIL_ROWS.items()):
         out, report = work / f"veil{i}.mp4", work / f"veil{i}.json"
-        found[row] = [sys.executable, "-m", "veil.cli", str(clip), "-o", str(out), "-q"]
-        found[row] += ["--report", str(report), *flags]
+        command = [sys.executable, "-m", "veil.cli", str(clip), "-o", str(out), "-q"]
+        found[row] = Run([*command, "--report", str(report), *flags], out, report)
     for i, row in enumerate(RECIPES):
         out, report = work / f"recipe{i}.mp4", work / f"recipe{i}.json"
-        found[row] = [sys.executable, str(HERE / "video_recipes.py"), row, str(clip), str(out), str(report)]
+        command = [sys.executable, str(HERE / "video_recipes.py"), row, str(clip), str(out), str(report)]
+        found[row] = Run(command, out, report)
     return found
-
-
-def output_of(command: list[str]) -> tuple[Path, Path | None]:
-    """The video a row writes, and its report (None for rows without one)."""
-    if "--report" in command:
-        return Path(command[command.index("-o") + 1]), Path(command[command.index("--report") + 1])
-    if command[1].endswith("video_recipes.py"):
-        return Path(command[4]), Path(command[5])
-    return Path(command[-1] if "deface" not in command[0] else command[3]), None
 
 
 def frame_count(path: Path) -> int:
@@ -223,12 +224,12 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
     frames = frame_count(clip)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        planned = {row: cmd for row, cmd in commands(clip, work, settings).items() if row in args.rows}
+        planned = {row: run for row, run in commands(clip, work, settings).items() if row in args.rows}
         times: dict[str, list[float]] = {row: [] for row in planned}
         memory: dict[str, float] = {}
         for _ in range(args.repeat):
-            for row, command in planned.items():
-                seconds, megabytes = timed(command)
+            for row, run in planned.items():
+                seconds, megabytes = timed(run.command)
                 times[row].append(seconds)
                 memory[row] = max(memory.get(row, 0.0), megabytes)
                 print(f"{name} {row}: {seconds:.1f} s, {megabytes:.0f} MB", flush=True)
@@ -236,8 +237,7 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
         reference = reference_faces(sample)
         checked = reviewed(reference, name)
         rows = {}
-        for row, command in planned.items():
-            video, report = output_of(command)
+        for row, (_, video, report) in planned.items():
             seconds = statistics.median(times[row])
             result = {"fps": frames / seconds, "seconds": seconds, "memory_mb": memory[row]}
             result["frames_written"] = frame_count(video)

@@ -219,8 +219,10 @@ class Anonymizer:
                 if frame.index % every:
                     found = Faces.empty()
                 elif isinstance(search, VideoSearch):
-                    recipe = search.recipe
-                    expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
+                    expected = None
+                    if search.wants_expected:  # only zoom uses them: `fast` skips predicting
+                        recipe = search.recipe
+                        expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
                     found = search.detect(frame.pixels, expected)
                 else:
                     found = search.detect(frame.pixels)

@@ -186,10 +186,9 @@ class VideoSearch:
             ZoomDetector(model(name), recipe.zoom_side, recipe.zoom_context) for name in recipe.zoom
         ]
         self._models = models
-        # time spent in each pass and zoom windows run, for benchmarks/video.py
+        # time spent in each pass, for benchmarks/video.py
         self.seconds: dict[str, float] = {"scan": 0.0, "sweep": 0.0, "zoom": 0.0}
-        self.windows = 0
-        self._swept = 0
+        self._swept = 0  # sweep calls so far: with --detect-every, every tile still comes round
 
     @property
     def threshold(self) -> float:
@@ -211,24 +210,22 @@ class VideoSearch:
 
         ``expected``: ``(N, 4)`` boxes where tracks predict a face in this frame.
         """
-        found = []
-        started = time.perf_counter()
-        found += [_labelled(scan.detect(frame), "scan") for scan in self.scans]
-        swept = time.perf_counter()
+        start = time.perf_counter()
+        found = [_labelled(scan.detect(frame), "scan") for scan in self.scans]
+        scanned = time.perf_counter()
         if self.sweep is not None:
             found.append(_labelled(self.sweep.detect(self._swept, frame), "sweep"))
-            self._swept += (
-                1  # counted, not the frame index: with --detect-every, every tile still comes round
-            )
-        zoomed = time.perf_counter()
-        if expected is not None and len(expected) and self.zooms:
-            expected = self._not_yet_found(expected, Faces.concat(found))
-            self.windows += len(expected)
-            found += [_labelled(zoom.detect_around(frame, expected), "zoom") for zoom in self.zooms]
-        done = time.perf_counter()
-        for name, seconds in (("scan", swept - started), ("sweep", zoomed - swept), ("zoom", done - zoomed)):
-            self.seconds[name] += seconds
+            self._swept += 1
+        swept = time.perf_counter()
         faces = Faces.concat(found)
+        if expected is not None and len(expected) and self.zooms:
+            expected = self._not_yet_found(expected, faces)
+            around = [_labelled(zoom.detect_around(frame, expected), "zoom") for zoom in self.zooms]
+            faces = Faces.concat([faces, *around])
+        zoomed = time.perf_counter()
+        self.seconds["scan"] += scanned - start
+        self.seconds["sweep"] += swept - scanned
+        self.seconds["zoom"] += zoomed - swept
         if not len(faces):
             return _labelled(Faces.empty(with_landmarks=True), "scan")
         return faces.nms(MERGE_IOU)
