@@ -34,23 +34,21 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 import av
 import numpy as np
 
-from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
+from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data, timed
 from veil.detection import load_detector
 from veil.evaluation import uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
 from veil.geometry import box_iou
-from veil.media.video import EncoderSettings
+from veil.media.video_writer import EncoderSettings
 from video_recipes import RECIPES
 
 CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4"]
@@ -70,31 +68,6 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-PEAK_MEMORY = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-print(f"maxrss_kb={usage.ru_maxrss}", file=sys.stderr)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-"""Runs a command and reports its peak RSS. The command is forked from this small process:
-Linux counts a child's peak from the memory of the process it was forked from, so forking
-it from this benchmark (which holds decoded frames and models) would inflate it."""
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of one command."""
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *command], capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
-    peak_kb = int(result.stderr.rsplit("maxrss_kb=", 1)[1].split()[0])
-    return elapsed, peak_kb / 1024
 
 
 class Run(NamedTuple):

@@ -15,6 +15,7 @@ MODULES = [
     "veil.detection.zoom",
     "veil.detection.onnx_session",
     "veil.threads",
+    "veil.memory",
     "veil.settings",
 ]
 

@@ -21,8 +21,11 @@ from veil.detection import Detector
 from veil.detection.video import VideoSearch
 from veil.faces import Faces
 from veil.filters import Filter, RegionFilter
-from veil.media.images import read_photo, write_photo
-from veil.media.video import Frame, VideoReader, VideoWriter, is_video
+from veil.media.discovery import partial_output
+from veil.media.images import Pages, read_image, read_photo, write_image
+from veil.media.video import Frame, VideoReader, check_frame_size, is_video, probe_video
+from veil.media.video_writer import VideoWriter
+from veil.memory import check_video_memory, default_budget
 from veil.recognition.policy import KnownFaces
 from veil.report import FileRecord, FrameRecord, Region
 from veil.settings import Settings
@@ -265,6 +268,12 @@ class Anonymizer:
         atomically: a failure leaves nothing under its name.
         """
         records: list[FrameRecord] = []
+        warnings: list[str] = []
+        if output is not None:
+            width, height, frames = probe_video(source)
+            check_frame_size(source, width, height, self.settings.max_pixels)
+            budget = self.settings.max_memory or default_budget()
+            check_video_memory(source, width, height, frames, self.settings.memory, budget)
         with VideoReader(source, max_pixels=self.settings.max_pixels) as reader:
             info = reader.info
             writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None
@@ -276,40 +285,84 @@ class Anonymizer:
                     records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
                     if on_frame is not None:
                         on_frame(len(records), info.frames)
+                incomplete = reader.incomplete()
+                if incomplete is not None and not self.settings.allow_partial:
+                    raise incomplete
+                if incomplete is not None and output is not None:
+                    output = partial_output(Path(output))
+                    warnings.append(f"{incomplete.reason}; the frames read are written to {output}")
+                elif incomplete is not None:
+                    warnings.append(incomplete.reason)
                 if writer is not None:
-                    writer.close()
+                    writer.close(None if output is None else Path(output))
             except BaseException:
                 if writer is not None:
                     writer.abort()
                 raise
-        return FileRecord(
-            Path(source),
-            info.width,
-            info.height,
-            Faces.empty(),
-            output=None if output is None else Path(output),
-            filter_name=self.filter_name if output is not None else None,
-            mask_shape=self.mask_shape if output is not None else None,
-            frames=records,
-            fps=float(info.fps),
+        return self._record(
+            source, info.width, info.height, output, frames=records, fps=float(info.fps), warnings=warnings
         )
 
     def process_photo(self, source: str | Path, output: str | Path | None) -> FileRecord:
-        """Anonymise a photo into ``output`` (atomically), or only detect when ``output`` is None."""
-        photo = read_photo(source, self.settings.max_pixels)
-        result = self.step(photo.pixels, self.detect(photo.pixels), render=output is not None)
+        """Anonymise a photo (every frame of a multi-frame one) into ``output``, or only detect."""
+        image = read_image(source, self.settings.max_pixels)
+        if isinstance(image, Pages):
+            return self._process_pages(Path(source), image, output)
+        result = self.step(image.pixels, self.detect(image.pixels), render=output is not None)
         if output is not None:
             assert result.pixels is not None
-            write_photo(output, photo.with_pixels(result.pixels), keep_metadata=self.settings.keep_metadata)
+            write_image(output, image.with_pixels(result.pixels), keep_metadata=self.settings.keep_metadata)
+        return self._record(
+            source,
+            image.width,
+            image.height,
+            output,
+            faces=result.faces,
+            regions=result.regions,
+            warnings=image.warnings,
+        )
+
+    def _process_pages(self, source: Path, image: Pages, output: str | Path | None) -> FileRecord:
+        """Every frame of an animation (tracked, as a video) or every page of a document (each alone)."""
+        render = output is not None
+        pages = image.pages
+        if image.animated:
+            times = np.cumsum([0.0, *image.durations[:-1]]) / 1000
+            frames = [Frame(i, page.pixels, None, float(times[i])) for i, page in enumerate(pages)]
+            results = [result for _, result in self.anonymize_stream(frames, render=render)]
+        else:
+            times = np.zeros(len(pages))
+            results = [self.step(page.pixels, self.detect(page.pixels), render=render) for page in pages]
+        if output is not None:
+            hidden = [page.with_pixels(_rendered(r)) for page, r in zip(pages, results, strict=True)]
+            write_image(output, replace(image, pages=hidden), keep_metadata=self.settings.keep_metadata)
+        first = image.pages[0]
+        return self._record(
+            source,
+            first.width,
+            first.height,
+            output,
+            frames=[
+                FrameRecord(i, float(t), result.faces, result.regions)
+                for i, (t, result) in enumerate(zip(times, results, strict=True))
+            ],
+            warnings=sorted({w for page in image.pages for w in page.warnings}),
+        )
+
+    def _record(
+        self, source: str | Path, width: int, height: int, output: str | Path | None, **fields: Any
+    ) -> FileRecord:
+        """What was done to one file; the filter and mask are named only when an output was written."""
+        written = output is not None
         return FileRecord(
             Path(source),
-            photo.width,
-            photo.height,
-            result.faces,
-            output=None if output is None else Path(output),
-            filter_name=self.filter_name if output is not None else None,
-            mask_shape=self.mask_shape if output is not None else None,
-            regions=result.regions,
+            width,
+            height,
+            fields.pop("faces", Faces.empty()),
+            output=Path(output) if output is not None else None,
+            filter_name=self.filter_name if written else None,
+            mask_shape=self.mask_shape if written else None,
+            **fields,
         )
 
     def process_file(
@@ -327,6 +380,11 @@ class Anonymizer:
         if is_video(source):
             return self.process_video(source, output, on_frame)
         return self.process_photo(source, output)
+
+
+def _rendered(result: FrameResult) -> np.ndarray:
+    assert result.pixels is not None, "rendering was asked for"
+    return result.pixels
 
 
 def load_known(settings: Settings) -> KnownFaces | None:

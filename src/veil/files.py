@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,7 +23,7 @@ from typing import Any
 from veil.errors import MediaError
 
 TEMP_SUFFIX = ".part"
-"""Temporary outputs are named ``.NAME.RANDOM.part.EXT`` beside their target."""
+"""Temporary outputs are named ``.NAME.PID@HOST-RANDOM.part.EXT`` beside their target."""
 
 _umask_lock = threading.Lock()
 
@@ -38,8 +40,50 @@ def current_umask() -> int:
     return mask
 
 
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+_TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9]+)-[^.]+\.part(\.[^.]*)?$")
+_cleaned: set[Path] = set()
+_cleaned_lock = threading.Lock()
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether ``path`` is one of veil's temporary outputs (``.NAME.PID@HOST-RANDOM.part.EXT``)."""
+    return _TEMPORARY.match(path.name) is not None
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary outputs in ``folder`` left by veil processes on this host that no longer run.
+
+    A killed run leaves its temporary file behind (never a half-written file
+    under a final name); the next run writing to the same folder removes it.
+    Files of live processes, and of other hosts sharing the folder, are left.
+    """
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            match = _TEMPORARY.match(entry.name)
+            if match and match["host"] == _HOST and not _process_alive(int(match["pid"])):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def temporary_beside(path: Path) -> Path:
     """A new empty temporary file in ``path``'s folder (created if missing), keeping its extension.
+
+    The first time a process writes to a folder, stale temporary files that
+    killed runs left there are removed (`remove_stale_temporaries`).
 
     Raises:
         MediaError: the folder cannot be created or written.
@@ -47,7 +91,14 @@ def temporary_beside(path: Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX + path.suffix, dir=folder)
+        with _cleaned_lock:
+            first = folder.resolve() not in _cleaned
+            _cleaned.add(folder.resolve())
+        if first:
+            remove_stale_temporaries(folder)
+        handle, name = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}@{_HOST}-", suffix=TEMP_SUFFIX + path.suffix, dir=folder
+        )
         os.close(handle)
     except OSError as exc:
         raise MediaError(path, f"cannot write here ({exc.strerror or exc})") from None

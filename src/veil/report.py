@@ -89,18 +89,19 @@ class FileRecord:
     filter_name: str | None = None
     mask_shape: str | None = None
     regions: list[Region] = field(default_factory=list)
-    frames: list[FrameRecord] | None = None  # video only
+    frames: list[FrameRecord] | None = None  # video (and animated image) only
     fps: float | None = None
+    warnings: list[str] = field(default_factory=list)  # printed as ``warning: PATH: ...``
 
     @property
     def face_count(self) -> int:
-        """Faces in a photo; distinct tracks (people) in a video."""
+        """Faces in a photo; distinct tracks (people) in a video or animation; faces on all pages."""
         if self.frames is None:
             return len(self.faces)
-        ids = {
-            int(i) for frame in self.frames if frame.faces.track_id is not None for i in frame.faces.track_id
-        }
-        return len(ids)
+        tracked = [frame.faces.track_id for frame in self.frames if frame.faces.track_id is not None]
+        if not tracked:
+            return sum(len(frame.faces) for frame in self.frames)
+        return len({int(i) for ids in tracked for i in ids})
 
     def to_json(self) -> dict[str, Any]:
         """This file's entry in a report: JSON-ready types only."""
@@ -121,6 +122,8 @@ class FileRecord:
             ]
         if self.output is not None:
             record["output"] = str(self.output)
+        if self.warnings:
+            record["warnings"] = list(self.warnings)
         return record
 
 
@@ -128,8 +131,9 @@ def build_report(
     records: list[FileRecord],
     errors: list[tuple[Path, str]],
     settings: dict[str, Any] | None = None,
+    skipped: list[tuple[Path, str]] | None = None,
 ) -> dict[str, Any]:
-    """A whole report or detections file: the files done, the files that failed, the settings used."""
+    """A whole report or detections file: files done, failed and skipped, and the settings used."""
     from veil import __version__
 
     report: dict[str, Any] = {"veil_version": __version__}
@@ -137,6 +141,8 @@ def build_report(
         report["settings"] = settings
     report["files"] = [record.to_json() for record in records]
     report["errors"] = [{"path": str(path), "error": reason} for path, reason in errors]
+    if skipped:
+        report["skipped"] = [{"path": str(path), "reason": reason} for path, reason in skipped]
     return report
 
 

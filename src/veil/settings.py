@@ -18,7 +18,7 @@ from veil.detection.thresholds import default_threshold
 from veil.detection.video import VideoSearch
 from veil.filters import DEFAULT_FILTER, Filter, MaskSpec, default_mask_scale, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS
-from veil.media.video import EncoderSettings
+from veil.media.video_writer import EncoderSettings
 from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD, Mode
 from veil.tracking import DEFAULT_MEMORY, TemporalCoverage, TrackingMode
 
@@ -60,6 +60,8 @@ class Settings:
     memory: int = DEFAULT_MEMORY
     detect_every: int = 1  # run the detector on every n-th frame; tracking covers the rest
     tracking: TrackingMode = "both"
+    allow_partial: bool = False  # write what decodes of a truncated video, as NAME_partial.EXT
+    max_memory: int | None = None  # bytes a video may take (estimated up front); None: half the RAM
     codec: str | None = None
     crf: int = EncoderSettings.crf
     preset: str = EncoderSettings.preset
@@ -76,6 +78,8 @@ class Settings:
             raise ValueError(f"unknown profile {self.profile!r}; choose from {', '.join(PROFILES)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose from {', '.join(DEVICES)}")
+        if self.max_memory is not None and self.max_memory <= 0:
+            raise ValueError("--max-memory must be positive")
         if self.keep is not None and self.only is not None:
             raise ValueError("give --keep or --only, not both")
         memory = TemporalCoverage(self.memory, self.tracking).memory

@@ -23,6 +23,25 @@ def test_folder_tree_is_recreated_under_output(tmp_path):
     touch(tmp_path / "in" / ".hidden.jpg")
     jobs, skipped = plan_jobs([tmp_path / "in"], tmp_path / "out")
     assert sorted(str(j.output.relative_to(tmp_path)) for j in jobs) == ["out/sub/y.JPG", "out/x.png"]
+    # every other file is named, with why, and none is an error
+    assert {(s.path.name, s.reason, s.failed) for s in skipped} == {
+        ("notes.txt", "not an image or video", False),
+        (".hidden.jpg", "hidden file", False),
+    }
+
+
+def test_photos_are_found_by_content_and_unwritable_formats_become_png(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "scan.tga")
+    Image.new("RGB", (8, 8)).save(tmp_path / "no_extension", format="PNG")
+    Image.new("RGB", (16, 16)).save(tmp_path / "icon.ico")
+    jobs, skipped = plan_jobs([tmp_path], tmp_path / "out")
+    assert sorted(str(j.output.relative_to(tmp_path)) for j in jobs) == [
+        "out/icon.png",
+        "out/no_extension.png",
+        "out/scan.tga",
+    ]
     assert not skipped
 
 
@@ -55,8 +74,7 @@ def test_missing_and_unsupported_are_reported(tmp_path):
     reasons = {s.path.name: s.reason for s in skipped}
     assert not jobs
     assert "no such file" in reasons["gone.jpg"]
-    assert "unsupported format '.pdf'" in reasons["doc.pdf"]
-    assert "videos: " in reasons["doc.pdf"]
+    assert "not an image or video (format '.pdf'" in reasons["doc.pdf"]
 
 
 def test_videos_become_mp4_unless_the_output_names_a_container(tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import EXAMPLES, make_clip
 from veil.errors import MediaError
-from veil.media.video import EncoderSettings, VideoReader, VideoWriter
+from veil.media.video import VideoReader
+from veil.media.video_writer import EncoderSettings, VideoWriter
 
 
 def copy_through(source: Path, target: Path, settings: EncoderSettings | None = None) -> None:

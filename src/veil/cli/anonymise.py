@@ -13,13 +13,14 @@ from veil.cli.options import (
     detection_options,
     known_face_options,
     output_options,
+    quiet_skips_option,
     strength_option,
     video_options,
 )
 from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
 from veil.filters import DEFAULT_FILTER, FILTER_NAMES, MASK_SHAPES
 from veil.media import EncoderSettings, plan_jobs
-from veil.media.video import X264_PRESETS
+from veil.media.video_writer import X264_PRESETS
 from veil.report import build_report
 
 filter_options = [
@@ -111,6 +112,7 @@ live_options = [
 @detection_options
 @video_options
 @output_options
+@quiet_skips_option
 def anonymize_command(
     paths: tuple[Path, ...],
     output: Path | None,
@@ -123,6 +125,7 @@ def anonymize_command(
     camera: int | None,
     stream_url: str | None,
     preview: bool | None,
+    quiet_skips: bool,
     **settings: Any,
 ) -> None:
     """Anonymise photos and videos: files or folders (recursive). Inputs are never modified."""
@@ -143,7 +146,9 @@ def anonymize_command(
         lambda job, on_frame: anonymizer.process_file(job.source, job.output, on_frame),
         quiet,
         debug,
+        quiet_skips,
     )
     if report is not None:
-        save_json(report, build_report(result.records, result.errors, anonymizer.to_json()), debug)
+        document = build_report(result.records, result.errors, anonymizer.to_json(), result.skipped)
+        save_json(report, document, debug)
     finish(result, quiet)

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from veil.cli.options import detection_options, known_face_options, output_options, video_options
+from veil.cli.options import (
+    detection_options,
+    known_face_options,
+    output_options,
+    quiet_skips_option,
+    video_options,
+)
 from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
 from veil.media import plan_jobs
 from veil.report import build_report
@@ -22,8 +28,9 @@ from veil.report import build_report
 @detection_options
 @video_options
 @output_options
+@quiet_skips_option
 def detect_command(
-    paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, **settings: Any
+    paths: tuple[Path, ...], json_path: Path, quiet: bool, debug: bool, quiet_skips: bool, **settings: Any
 ) -> None:
     """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
     anonymizer = build_anonymizer(debug, quiet, **settings)
@@ -32,6 +39,7 @@ def detect_command(
         lambda job, on_frame: anonymizer.process_file(job.source, None, on_frame),
         quiet,
         debug,
+        quiet_skips,
     )
-    save_json(json_path, build_report(result.records, result.errors), debug)
+    save_json(json_path, build_report(result.records, result.errors, skipped=result.skipped), debug)
     finish(result, quiet)

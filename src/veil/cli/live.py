@@ -17,10 +17,11 @@ import click
 import cv2
 
 from veil.anonymizer import Anonymizer, FrameResult
-from veil.cli.runner import report_failure
+from veil.cli.runner import report_failure, report_warning
 from veil.errors import VeilError
 from veil.media.camera import camera_frames
-from veil.media.video import Frame, VideoReader, VideoWriter
+from veil.media.video import Frame, VideoReader
+from veil.media.video_writer import VideoWriter
 
 WINDOW = "veil (q to quit)"
 
@@ -92,4 +93,6 @@ def anonymize_live(anonymizer: Anonymizer, source: int | str, output: Path | Non
             reader.close()
     if writer is not None:
         writer.close()
+    if reader is not None and (ended := reader.incomplete()) is not None:
+        report_warning(source, f"the stream ended early: {ended.reason}")
     return done

@@ -15,6 +15,7 @@ from veil.cli.detect import detect_command
 from veil.cli.eval import eval_group
 from veil.cli.gallery import gallery_group
 from veil.cli.identify import identify_command
+from veil.cli.quiet import only_veil_on_stderr
 
 
 class DefaultCommandGroup(click.Group):
@@ -27,7 +28,13 @@ class DefaultCommandGroup(click.Group):
             args = [self.default_command, *args]
         elif not args:
             args = ["--help"]
+        ctx.meta["veil.debug"] = "--debug" in args
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command with other libraries' stderr output silenced, unless ``--debug``."""
+        with only_veil_on_stderr(enabled=not ctx.meta.get("veil.debug", False)):
+            return super().invoke(ctx)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,7 @@ from veil.detection import (
 from veil.detection.onnx_session import DEVICES
 from veil.filters import Filter, make_filter
 from veil.media.images import DEFAULT_MAX_PIXELS
+from veil.memory import parse_size
 from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
 from veil.settings import DEFAULT_VIDEO_DETECT_SCALE
 from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
@@ -115,6 +116,19 @@ video_options = apply_all(
             help="Video: 'both' fills gaps and extends tracks both ways; 'forward' only carries "
             "the last box forward; 'off' trusts every frame's detector alone.",
         ),
+        click.option(
+            "--max-memory",
+            callback=lambda ctx, param, value: None if value is None else _size(value),
+            metavar="SIZE",
+            help="Video: refuse, before decoding, a video whose frames in flight (--memory look-ahead, "
+            "encoder) would need more memory than this, e.g. 8G (default: half this machine's RAM).",
+        ),
+        click.option(
+            "--allow-partial",
+            is_flag=True,
+            help="Video: when a file is truncated or corrupt part way, write the frames that decode "
+            "as NAME_partial.EXT with a warning (default: an error, and no output).",
+        ),
     ]
 )
 """Temporal coverage: the commands that take videos (anonymise, detect)."""
@@ -145,6 +159,11 @@ known_face_options = apply_all(
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 debug_option = click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 output_options = apply_all([quiet_option, debug_option])
+quiet_skips_option = click.option(
+    "--quiet-skips",
+    is_flag=True,
+    help="Count the files a folder scan skips (not images or videos) instead of listing each.",
+)
 
 strength_option = click.option(
     "--strength",
@@ -162,6 +181,13 @@ gallery_option = click.option(
     required=True,
     help="The gallery file (created by the first `add`).",
 )
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def eval_filters(names: tuple[str, ...], strength: float) -> dict[str, Filter]:

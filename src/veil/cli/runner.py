@@ -43,6 +43,11 @@ def report_error(path: object | None, reason: str) -> None:
     click.echo(f"error: {reason}" if path is None else f"error: {path}: {reason}", err=True)
 
 
+def report_warning(path: object, reason: str) -> None:
+    """Print ``warning: PATH: reason`` on stderr: the file was done, but not quite as asked."""
+    click.echo(f"warning: {path}: {reason}", err=True)
+
+
 def report_failure(
     path: object | None, exc: BaseException, debug: bool, expected: tuple[type[BaseException], ...] = ()
 ) -> str:
@@ -83,10 +88,12 @@ def save_json(path: Path, data: dict[str, Any], debug: bool = False) -> None:
 
 @dataclass
 class BatchResult:
-    """What a batch did: a record per file done, ``(path, reason)`` per failure, and how long it took."""
+    """What a batch did: a record per file done, ``(path, reason)`` per failure and per file
+    skipped, and how long it took."""
 
     records: list[FileRecord] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -94,11 +101,12 @@ class BatchResult:
         return sum(record.face_count for record in self.records)
 
     def summary(self) -> str:
-        """``veil: 12 files, 57 faces, 1 failed, 9.8 s``."""
+        """``veil: 12 files, 57 faces, 1 failed, 3 skipped, 9.8 s``."""
         files, faces = len(self.records), self.faces
         failed = f", {len(self.errors)} failed" if self.errors else ""
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         counts = f"{files} file{'s' * (files != 1)}, {faces} face{'s' * (faces != 1)}"
-        return f"veil: {counts}{failed}, {self.seconds:.1f} s"
+        return f"veil: {counts}{failed}{skipped}, {self.seconds:.1f} s"
 
 
 def run_batch(
@@ -107,23 +115,35 @@ def run_batch(
     work: Callable[[Job, FrameProgress], FileRecord],
     quiet: bool,
     debug: bool,
+    quiet_skips: bool = False,
 ) -> BatchResult:
     """Run ``work`` on every job; a failure is reported in one line and the batch goes on.
 
+    Inputs that cannot be used are errors; files a folder scan passes over are
+    listed as ``skipped: PATH (reason)`` (only counted with ``quiet_skips``).
     ``work`` gets a callback for per-frame progress (videos).
     """
     result = BatchResult()
     for item in skipped:
-        report_error(item.path, item.reason)
-        result.errors.append((item.path, item.reason))
+        if item.failed:
+            report_error(item.path, item.reason)
+            result.errors.append((item.path, item.reason))
+        else:
+            if not quiet_skips:
+                click.echo(f"skipped: {item.path} ({item.reason})", err=True)
+            result.skipped.append((item.path, item.reason))
     started = time.perf_counter()
     show_frames = any(is_video(job.source) for job in jobs)
     with progress(len(jobs), quiet, show_frames) as (advance, on_frame):
         for job in jobs:
             try:
-                result.records.append(work(job, on_frame))
+                record = work(job, on_frame)
             except Exception as exc:  # one bad file must not stop the batch
                 result.errors.append((job.source, report_failure(job.source, exc, debug)))
+            else:
+                result.records.append(record)
+                for warning in record.warnings:
+                    report_warning(job.source, warning)
             advance()
     result.seconds = time.perf_counter() - started
     return result
@@ -145,10 +165,12 @@ def progress(
 
     Yields ``advance()`` (one more file done) and ``on_frame(done, total)``.
     """
-    if quiet or (total < 2 and not frames):
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if quiet or (total < 2 and not frames) or not console.is_terminal:  # no bar in a log file
         yield (lambda: None), (lambda done, total: None)
         return
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
@@ -157,7 +179,7 @@ def progress(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         transient=True,
-        console=Console(stderr=True),
+        console=console,
     )
     with bar:
         files = bar.add_task("files", total=total, visible=total > 1)

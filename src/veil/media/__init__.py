@@ -2,15 +2,8 @@
 
 from veil.media.discovery import OUTPUT_SUFFIX, Job, Skipped, default_output, plan_jobs
 from veil.media.images import IMAGE_EXTENSIONS, Photo, read_photo, write_photo
-from veil.media.video import (
-    VIDEO_EXTENSIONS,
-    EncoderSettings,
-    Frame,
-    VideoInfo,
-    VideoReader,
-    VideoWriter,
-    is_video,
-)
+from veil.media.video import VIDEO_EXTENSIONS, Frame, VideoInfo, VideoReader, is_video
+from veil.media.video_writer import EncoderSettings, VideoWriter
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -1,4 +1,9 @@
-"""Turn the paths a user typed into (input, output) jobs, before any pixel is read."""
+"""Turn the paths a user typed into (input, output) jobs, before any pixel is read.
+
+A folder is scanned recursively. Each file in it becomes a job (a video by
+its extension; a photo by its extension or, failing that, by its first bytes)
+or is listed as skipped with the reason; none is passed over in silence.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from veil.media.images import IMAGE_EXTENSIONS
-from veil.media.video import DEFAULT_VIDEO_SUFFIX, OUTPUT_CONTAINERS, VIDEO_EXTENSIONS, is_video
+from veil.files import is_temporary
+from veil.media.images import IMAGE_EXTENSIONS, is_photo, photo_output_suffix
+from veil.media.video import is_video
+from veil.media.video_writer import DEFAULT_VIDEO_SUFFIX, OUTPUT_CONTAINERS
 
 OUTPUT_SUFFIX = "_anonymized"
+PARTIAL_SUFFIX = "_partial"
+NOT_MEDIA = "not an image or video"
 
 
 @dataclass(frozen=True)
@@ -20,39 +29,54 @@ class Job:
 
 @dataclass(frozen=True)
 class Skipped:
+    """An input not processed. ``failed``: one the user named that cannot be used (an error);
+    otherwise a file a folder scan passes over (``skipped: PATH (reason)``)."""
+
     path: Path
     reason: str
+    failed: bool = True
 
 
 def default_output(source: Path) -> Path:
     """``photo.jpg`` -> ``photo_anonymized.jpg`` and ``clip.mov`` -> ``clip_anonymized.mp4``, beside it.
 
-    Videos become H.264 MP4, which plays everywhere, whatever they came in.
+    Videos become H.264 MP4, which plays everywhere, whatever they came in; a
+    photo in a format veil does not write (ICO, PSD, ...) becomes PNG.
     """
-    suffix = DEFAULT_VIDEO_SUFFIX if is_video(source) else source.suffix
-    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{suffix}")
+    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{_output_suffix(source)}")
+
+
+def partial_output(output: Path) -> Path:
+    """Where a truncated video's frames go with ``--allow-partial``: ``clip.mp4`` -> ``clip_partial.mp4``."""
+    return output.with_name(f"{output.stem}{PARTIAL_SUFFIX}{output.suffix}")
+
+
+def _output_suffix(source: Path) -> str:
+    return DEFAULT_VIDEO_SUFFIX if is_video(source) else photo_output_suffix(source)
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS or is_video(path)
+    """Whether veil reads ``path`` as a photo or a video (photos without a known extension by content)."""
+    return is_video(path) or is_photo(path)
 
 
 def _renamed(source: Path, target: Path) -> Path:
-    """A video written into an output folder becomes MP4, as `default_output` does."""
-    return target.with_suffix(DEFAULT_VIDEO_SUFFIX) if is_video(source) else target
+    """A file written into an output folder gets the extension `default_output` would give it."""
+    return target.with_suffix(_output_suffix(source))
 
 
-def _unsupported_reason(path: Path) -> str:
-    photos = ", ".join(sorted({ext.lstrip(".") for ext in IMAGE_EXTENSIONS}))
-    videos = ", ".join(sorted({ext.lstrip(".") for ext in VIDEO_EXTENSIONS}))
-    return f"unsupported format '{path.suffix or '(none)'}' (photos: {photos}; videos: {videos})"
+def _walk(folder: Path, exclude: Path | None) -> tuple[list[Path], list[Skipped]]:
+    """Photos and videos under ``folder``, sorted, and every other entry with why it is skipped.
 
-
-def _walk(folder: Path, exclude: Path | None) -> list[Path]:
-    """Supported photos under ``folder``, sorted, skipping hidden entries, our outputs and ``exclude``."""
+    Our own temporary files are left out without a word (the next write
+    cleans them); the output folder ``exclude`` is not entered.
+    """
     found: list[Path] = []
+    skipped: list[Skipped] = []
     for root, dirs, files in os.walk(folder):
         root_path = Path(root)
+        for name in sorted(d for d in dirs if d.startswith(".")):
+            skipped.append(Skipped(root_path / name, "hidden folder", failed=False))
         dirs[:] = sorted(
             d
             for d in dirs
@@ -60,12 +84,21 @@ def _walk(folder: Path, exclude: Path | None) -> list[Path]:
         )
         for name in sorted(files):
             path = root_path / name
-            if name.startswith(".") or not is_supported(path):
+            if is_temporary(path):
                 continue
-            if path.stem.endswith(OUTPUT_SUFFIX):
-                continue  # a previous run's output
-            found.append(path)
-    return found
+            if name.startswith("."):
+                skipped.append(Skipped(path, "hidden file", failed=False))
+            elif path.stem.endswith((OUTPUT_SUFFIX, OUTPUT_SUFFIX + PARTIAL_SUFFIX)):
+                skipped.append(Skipped(path, "a previous veil output", failed=False))
+            elif is_supported(path):
+                found.append(path)
+            else:
+                skipped.append(Skipped(path, NOT_MEDIA, failed=False))
+    return found, skipped
+
+
+def _unsupported_reason(path: Path) -> str:
+    return f"{NOT_MEDIA} (format '{path.suffix or '(none)'}' unknown to Pillow and to veil's video list)"
 
 
 def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job], list[Skipped]]:
@@ -75,12 +108,13 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
       exactly ``OUTPUT`` when one file is given and ``OUTPUT`` has a file extension
       of the same kind (photo or video);
     * a folder -> its photos and videos, recursively; with ``OUTPUT`` the relative
-      tree is recreated under it.
+      tree is recreated under it. Every other file in it is skipped with a reason.
 
     Videos are written as MP4 unless ``OUTPUT`` is an exact file name in another container.
 
-    An input is never an output: such a job is skipped with a reason, as are
-    missing paths, unsupported files and two inputs mapping to one output.
+    An input is never an output: such a job fails with a reason, as do missing
+    paths, named files that are not photos or videos, and two inputs mapping
+    to one output.
     """
     jobs: list[Job] = []
     skipped: list[Skipped] = []
@@ -100,7 +134,9 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
         if not item.exists():
             skipped.append(Skipped(item, "no such file or directory"))
         elif item.is_dir():
-            for source in _walk(item, exclude):
+            sources, passed_over = _walk(item, exclude)
+            skipped += passed_over
+            for source in sources:
                 target = (
                     default_output(source)
                     if output is None
@@ -114,12 +150,12 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
         else:
             jobs.append(Job(item, output if output_is_file else _renamed(item, output / item.name)))
 
-    sources = {job.source.resolve() for job in jobs}
+    inputs_resolved = {job.source.resolve() for job in jobs}
     seen: set[Path] = set()
     kept: list[Job] = []
     for job in jobs:
         target = job.output.resolve()
-        if target in sources:
+        if target in inputs_resolved:
             skipped.append(Skipped(job.source, f"output {job.output} would overwrite an input"))
         elif target in seen:
             skipped.append(Skipped(job.source, f"another input already writes {job.output}"))

@@ -1,23 +1,25 @@
-"""Reading and writing video with PyAV (FFmpeg): every frame, its timing, rotation and audio kept.
+"""Reading video with PyAV (FFmpeg): every frame, its timing and rotation; nothing lost in silence.
 
-What users lose with other tools, and what this module keeps:
+What users lose with other tools, and what reading (here) and writing
+(`veil.media.video_writer`) keep:
 
 * every frame, with its own presentation time (variable frame rate and the
-  start offset survive, so audio stays in sync);
+  start offset survive, so audio stays in sync), including frames before 0 s;
 * the resolution, exactly (odd sizes are encoded as 4:4:4 rather than resized);
 * the rotation flag of phone videos (frames are handed out upright, so the
   detector sees faces the right way up, and turned back before encoding);
-* colour metadata, and every audio stream, copied packet for packet when the
-  output container can hold it (re-encoded otherwise).
+* colour metadata, and every audio stream.
 
-Writes go to a temporary file beside the output that is renamed only when
-the whole video is written; a failure removes it.
+A truncated file is noticed (`VideoReader.incomplete`), and a huge one is
+refused from its headers (`probe_video`), before FFmpeg decodes a frame.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import itertools
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -27,7 +29,6 @@ import av
 import numpy as np
 
 from veil.errors import MediaError, require_input_file
-from veil.files import commit, discard, temporary_beside
 from veil.threads import prefetch
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
@@ -36,47 +37,6 @@ VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".m
 def is_video(path: str | Path) -> bool:
     """Whether veil treats ``path`` as a video (by extension; content is checked on opening)."""
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
-
-
-@dataclass(frozen=True)
-class ContainerSpec:
-    """How veil writes one output container."""
-
-    video_codec: str
-    audio_copy: frozenset[str] | None  # codecs the container takes as they are; None: any
-    audio_codec: str | None  # what other audio is re-encoded to; None: audio dropped
-
-
-_MP4_AUDIO = frozenset({"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"})
-OUTPUT_CONTAINERS = {
-    ".mp4": ContainerSpec("libx264", _MP4_AUDIO, "aac"),
-    ".m4v": ContainerSpec("libx264", _MP4_AUDIO, "aac"),
-    ".mov": ContainerSpec("libx264", _MP4_AUDIO | {"pcm_s16le", "pcm_s24le"}, "aac"),
-    ".mkv": ContainerSpec("libx264", None, "aac"),
-    ".webm": ContainerSpec("libvpx-vp9", frozenset({"opus", "vorbis"}), "libopus"),
-    ".gif": ContainerSpec("gif", frozenset(), None),
-}
-DEFAULT_VIDEO_SUFFIX = ".mp4"
-"""Videos are written as H.264 MP4 unless ``-o`` names another container: it plays everywhere."""
-
-
-X264_PRESETS = (
-    *("ultrafast", "superfast", "veryfast", "faster", "fast"),
-    *("medium", "slow", "slower", "veryslow"),
-)
-
-
-@dataclass(frozen=True)
-class EncoderSettings:
-    """Video encoder choices (``--codec``, ``--crf``, ``--preset``, ``--pix-fmt``, ``--no-audio``)."""
-
-    codec: str | None = None  # None: the container's default (H.264 for MP4/MOV/MKV)
-    crf: int = 20
-    # veryfast: x264's time halves against "fast" at a similar picture for a somewhat
-    # larger file, and on a small CPU the encoder competes with the detector.
-    preset: str = "veryfast"
-    pix_fmt: str | None = None  # None: yuv420p, or yuv444p when a side is odd
-    audio: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,8 +62,67 @@ class Frame:
     time: float
 
 
+DURATION_SLACK_SECONDS = 0.25
+"""How far a video may end before its declared duration and still count as whole."""
+TAIL_SECONDS = 10
+"""How much of a file's end is read to find where its last packet ends."""
+
+
+class IncompleteVideo(MediaError):
+    """A video that ends before what its container declares: truncated, or corrupt part way.
+
+    Attributes:
+        frames_read: frames decoded.
+        frames_expected: frames declared (or estimated from the duration), None if unknown.
+    """
+
+    def __init__(self, path: object, reason: str, frames_read: int, frames_expected: int | None) -> None:
+        super().__init__(path, reason)
+        self.frames_read = frames_read
+        self.frames_expected = frames_expected
+
+
 AV_ERRORS: tuple[type[BaseException], ...] = (av.FFmpegError, OSError, ValueError, EOFError)
 """What PyAV raises for bad media or a failing disk."""
+
+
+def _open(source: str | Path, skip_frames: bool = False) -> Any:
+    """``av.open`` with veil's errors; ``skip_frames`` reads the headers without decoding a frame."""
+    # FFmpeg decodes a frame while probing streams; a decoder told to skip every frame does not.
+    options: Any = [{"skip_frame": "all"}] * 32 if skip_frames else None  # PyAV types this as list[str]
+    try:
+        container = av.open(str(source), metadata_errors="replace", stream_options=options)
+    except EOFError:
+        raise MediaError(source, "the file ends before any frame (an empty or truncated video)") from None
+    except AV_ERRORS as exc:
+        raise MediaError(source, f"cannot open as video ({describe_av_error(exc)})") from None
+    if not container.streams.video:
+        container.close()
+        raise MediaError(source, "no video stream in this file")
+    return container
+
+
+def probe_video(source: str | Path) -> tuple[int, int, int | None]:
+    """A video file's stored frame size and declared frame count, read without decoding any frame."""
+    require_input_file(Path(source))
+    container = _open(source, skip_frames=True)
+    try:
+        stream = container.streams.video[0]
+        context = stream.codec_context
+        width, height = (context.width, context.height) if context is not None else (0, 0)
+        return width, height, stream.frames or None
+    finally:
+        container.close()
+
+
+def check_frame_size(source: str | Path, width: int, height: int, max_pixels: int | None) -> None:
+    """Refuse frames over ``max_pixels`` (``--max-pixels``) before any is decoded."""
+    if max_pixels is not None and width * height > max_pixels:
+        raise MediaError(
+            source,
+            f"frames of {width}x{height} = {width * height:,} pixels exceed the limit of {max_pixels:,} "
+            "(--max-pixels)",
+        )
 
 
 class VideoReader:
@@ -116,24 +135,23 @@ class VideoReader:
     def __init__(self, source: str | Path, *, live: bool = False, max_pixels: int | None = None) -> None:
         self.path = source
         self.max_pixels = max_pixels
+        self.live = live
         if not live:
-            require_input_file(Path(source))
+            width, height, _ = probe_video(source)  # before FFmpeg decodes a frame of a huge video
+            check_frame_size(source, width, height, max_pixels)
+        self.container = _open(source)
         try:
-            self.container = av.open(str(source), metadata_errors="replace")
-        except EOFError:
-            raise MediaError(source, "the file ends before any frame (an empty or truncated video)") from None
-        except AV_ERRORS as exc:
-            raise MediaError(source, f"cannot open as video ({_reason(exc)})") from None
-        try:
-            if not self.container.streams.video:
-                raise MediaError(source, "no video stream in this file")
             self.stream = self.container.streams.video[0]
             if self.stream.codec_context is None:
                 raise MediaError(source, "unknown video codec (FFmpeg has no decoder for it)")
+            context = self.stream.codec_context
+            check_frame_size(source, context.width, context.height, max_pixels)
             self.stream.thread_type = "AUTO"
-            pixels = self.stream.codec_context.width * self.stream.codec_context.height
-            if max_pixels is not None and pixels > max_pixels:
-                raise MediaError(source, f"frames of {pixels:,} pixels exceed the limit of {max_pixels:,}")
+            self._first: av.VideoFrame | None = None
+            self._decoded = 0
+            self._last_time: float | None = None
+            self._error: str | None = None
+            self._finished = False
             self.rotation = self._rotation()
             self.info = self._probe()
         except BaseException:
@@ -141,18 +159,28 @@ class VideoReader:
             raise
 
     def _rotation(self) -> int:
-        """Clockwise degrees the frames must turn to be upright (0, 90, 180 or 270)."""
+        """Clockwise degrees the frames must turn to be upright (0, 90, 180 or 270).
+
+        The first frame is decoded to read it and kept for `frames`: seeking
+        back to the start instead loses every frame before 0 s in a stream
+        that starts at a negative time (a wrapped MPEG-TS clock, an MKV with
+        a negative start), where ``seek(0)`` lands on the keyframe after 0 s.
+        """
+        self._decoder = self.container.decode(self.stream)
         try:
-            first = next(self.container.decode(self.stream))
+            self._first = next(self._decoder)
         except StopIteration:
             raise MediaError(self.path, "the video has no frames") from None
         except AV_ERRORS as exc:
-            raise MediaError(self.path, f"cannot decode the first frame ({_reason(exc)})") from None
-        finally:
-            with contextlib.suppress(*AV_ERRORS):
-                self.container.seek(0)
+            raise MediaError(self.path, f"cannot decode the first frame ({describe_av_error(exc)})") from None
         # FFmpeg's display matrix angle is counter-clockwise.
-        return round(-(first.rotation or 0) / 90) % 4 * 90
+        return round(-(self._first.rotation or 0) / 90) % 4 * 90
+
+    @property
+    def start_time(self) -> float:
+        """When the earliest stream starts, in seconds (negative for a wrapped clock or a negative start)."""
+        start = self.container.start_time
+        return start / av.time_base if start is not None else 0.0
 
     def _probe(self) -> VideoInfo:
         context = self.stream.codec_context
@@ -176,30 +204,89 @@ class VideoReader:
         )
 
     def frames(self) -> Iterator[Frame]:
-        """Every frame, upright, decoded one step ahead in a background thread."""
-        with contextlib.suppress(*AV_ERRORS):
-            self.container.seek(0)  # back to the first frame (a live stream cannot: it goes on)
-        return prefetch(self._decode(), depth=4)
+        """Every frame, upright, decoded a few frames ahead in a background thread (once per reader).
 
-    def _decode(self) -> Iterator[Frame]:
+        A decoding error after the first frame ends the frames early rather
+        than raising, so what was decoded can still be written; `incomplete`
+        then says what is missing.
+        """
+        first, self._first = self._first, None
+        if first is None:
+            raise RuntimeError("VideoReader.frames() can be called only once")
+        return prefetch(self._decode(first), depth=4)
+
+    def _decode(self, first: av.VideoFrame) -> Iterator[Frame]:
         time_base = self.stream.time_base or Fraction(1, 1000)
         turns = self.rotation // 90
         index = 0
         try:
-            for frame in self.container.decode(self.stream):
+            for frame in itertools.chain([first], self._decoder):
                 pixels: np.ndarray = frame.to_ndarray(format="bgr24")
                 if turns:
                     pixels = np.ascontiguousarray(np.rot90(pixels, -turns))
                 pts = frame.pts
                 time = float(pts * time_base) if pts is not None else index / float(self.info.fps)
+                self._last_time = time
                 yield Frame(index, pixels, pts, time)
                 index += 1
         except AV_ERRORS as exc:
-            raise MediaError(
-                self.path, f"corrupt or truncated video at frame {index} ({_reason(exc)})"
-            ) from None
-        if index == 0:
-            raise MediaError(self.path, "the video has no frames")
+            self._error = f"corrupt or truncated video at frame {index} ({describe_av_error(exc)})"
+        self._decoded = index
+        self._finished = True
+
+    def incomplete(self) -> IncompleteVideo | None:
+        """Why the frames decoded are fewer than the file declares, once `frames` is exhausted.
+
+        A decoding error, or a shortfall against the declared frame count (else
+        the declared duration): FFmpeg's threaded decoders end a truncated file
+        quietly, so comparing is the only way to notice. None when complete
+        (a live stream declares nothing: only a decoding error counts).
+        """
+        if not self._finished:
+            return None
+        expected = None if self.live else self._expected_frames()
+        if self._error is not None:
+            return IncompleteVideo(self.path, self._error, self._decoded, expected)
+        if expected is None or self._decoded >= expected - _frame_slack(expected):
+            return None
+        about = "" if self.info.frames else "about "
+        return IncompleteVideo(
+            self.path,
+            f"truncated: {self._decoded} of {about}{expected} frames decoded",
+            self._decoded,
+            expected,
+        )
+
+    def _expected_frames(self) -> int | None:
+        """Frames the file declares, or (from its declared duration) about how many when some are missing.
+
+        In order: the frame count (MP4, MOV); the video stream's duration (MP4,
+        and the DURATION tag FFmpeg and mkvmerge write in MKV); the container's
+        duration, compared with where the file's last packet of any stream
+        ends (audio may rightly run on past the video; a cut file ends early).
+        """
+        if self.info.frames:
+            return self.info.frames
+        if self._last_time is None:
+            return None
+        step = 1 / float(self.info.fps)
+        own = _stream_duration(self.stream)
+        if own is not None:
+            start = _seconds(self.stream.start_time, self.stream.time_base)
+            if start is None:
+                start = (self.container.start_time or 0) / av.time_base
+            missing = start + own - (self._last_time + step)
+            duration = own
+        elif self.container.duration is not None:
+            ends = _last_packet_end(self.path)
+            duration = self.container.duration / av.time_base
+            declared = (self.container.start_time or 0) / av.time_base + duration
+            missing = 0.0 if ends is None else declared - ends
+        else:
+            return None
+        if missing <= max(2 * step, DURATION_SLACK_SECONDS, 0.02 * duration):
+            return None
+        return self._decoded + round(missing / step)
 
     def close(self) -> None:
         self.container.close()
@@ -211,216 +298,48 @@ class VideoReader:
         self.close()
 
 
-class VideoWriter:
-    """Encodes frames to ``path`` (atomically), copying audio from ``source`` as it goes.
-
-    Frames must be upright BGR of the reader's displayed size, in order.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        reader: VideoReader | None,
-        settings: EncoderSettings,
-        *,
-        fps: Fraction | None = None,
-        size: tuple[int, int] | None = None,
-    ) -> None:
-        self.path = Path(path)
-        suffix = self.path.suffix.lower()
-        if suffix not in OUTPUT_CONTAINERS:
-            known = ", ".join(sorted(OUTPUT_CONTAINERS))
-            raise MediaError(
-                self.path, f"cannot write video as '{suffix or '(none)'}' (choose one of {known})"
-            )
-        self.spec = OUTPUT_CONTAINERS[suffix]
-        self.reader = reader
-        self.turns = reader.rotation // 90 if reader is not None else 0
-        self._temp = temporary_beside(self.path)
-        try:
-            self.container = av.open(str(self._temp), "w")
-            self._open_video(settings, fps, size)
-            self._audio = _AudioCopier(self.container, reader, self.spec) if settings.audio else None
-        except AV_ERRORS as exc:
-            self.abort()
-            raise MediaError(self.path, f"cannot set up the encoder ({_reason(exc)})") from None
-        except BaseException:
-            self.abort()
-            raise
-        self._count = 0
-        self._last_pts: int | None = None
-
-    def _open_video(
-        self, settings: EncoderSettings, fps: Fraction | None, size: tuple[int, int] | None
-    ) -> None:
-        source = self.reader.stream if self.reader is not None else None
-        if source is not None:
-            context = source.codec_context
-            width, height = context.width, context.height  # stored (not displayed) size
-            fps = self.reader.info.fps if self.reader is not None else fps
-        else:
-            assert size is not None
-            width, height = size
-        codec = settings.codec or self.spec.video_codec
-        if codec not in av.codecs_available:
-            raise MediaError(self.path, f"unknown encoder '{codec}'")
-        stream: Any = self.container.add_stream(codec, rate=fps or Fraction(25))
-        stream.width, stream.height = width, height
-        stream.pix_fmt = settings.pix_fmt or _default_pix_fmt(codec, width, height)
-        self.time_base = source.time_base if source is not None and source.time_base else Fraction(1, 1000)
-        stream.time_base = self.time_base
-        stream.codec_context.time_base = self.time_base
-        options = {}
-        if codec in ("libx264", "libx265"):
-            options = {"crf": str(settings.crf), "preset": settings.preset}
-        elif codec == "libvpx-vp9":
-            options = {
-                "crf": str(settings.crf + 11),
-                "b": "0",
-                "row-mt": "1",
-                "deadline": "good",
-                "cpu-used": "4",
-            }
-        stream.options = options
-        stream.thread_type = "AUTO"
-        if source is not None:
-            out, src = stream.codec_context, source.codec_context
-            for name in ("color_range", "colorspace", "color_primaries", "color_trc"):
-                with contextlib.suppress(AttributeError, ValueError, TypeError):
-                    setattr(out, name, getattr(src, name))
-            if self.turns:
-                # keep the flag: players turn the picture exactly as they did the input
-                stream.set_display_rotation((-self.turns * 90) % 360)
-        self.stream = stream
-
-    def write(self, pixels: np.ndarray, pts: int | None) -> None:
-        """Encode one upright BGR frame at ``pts`` (in the source's time base; None: next frame)."""
-        if self.turns:
-            pixels = np.ascontiguousarray(np.rot90(pixels, self.turns))
-        frame = av.VideoFrame.from_ndarray(pixels, format="bgr24")
-        if pts is None:
-            pts = self._next_pts()
-        elif self._last_pts is not None and pts <= self._last_pts:
-            pts = self._last_pts + 1  # broken source timing: encoders need strictly rising pts
-        frame.pts, frame.time_base = pts, self.time_base
-        self._last_pts = pts
-        self._count += 1
-        try:
-            self._mux(self.stream.encode(frame))
-        except AV_ERRORS as exc:
-            raise MediaError(self.path, f"cannot encode frame {self._count} ({_reason(exc)})") from None
-
-    def _next_pts(self) -> int:
-        step = 1 / (float(self.stream.codec_context.framerate or 25) * float(self.time_base))
-        return 0 if self._last_pts is None else round(self._last_pts + max(1.0, step))
-
-    def _mux(self, packets: Iterable[av.Packet]) -> None:
-        for packet in packets:
-            if self._audio is not None and packet.pts is not None and packet.time_base is not None:
-                self._audio.mux_until(float(packet.pts * packet.time_base))
-            self.container.mux(packet)
-
-    def close(self) -> None:
-        """Flush the encoder and the remaining audio, then move the file into place."""
-        try:
-            self._mux(self.stream.encode(None))
-            if self._audio is not None:
-                self._audio.mux_until(float("inf"))
-            self.container.close()
-            commit(self._temp, self.path)
-        except AV_ERRORS as exc:
-            self.abort()
-            raise MediaError(self.path, f"cannot finish writing ({_reason(exc)})") from None
-
-    def abort(self) -> None:
-        """Stop and remove the partial output."""
-        with contextlib.suppress(*AV_ERRORS, AttributeError):
-            self.container.close()
-        discard(self._temp)
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        """Finish the file on success; remove it if the block raised."""
-        if kind is None:
-            self.close()
-        else:
-            self.abort()
+def _stream_duration(stream: Any) -> float | None:
+    """A video stream's own duration in seconds: its header's, or an MKV DURATION tag."""
+    own = _seconds(stream.duration, stream.time_base)
+    if own is not None:
+        return own
+    tag = (stream.metadata or {}).get("DURATION")
+    match = re.fullmatch(r"(\d+):(\d+):(\d+(?:\.\d+)?)", str(tag).strip()) if tag else None
+    return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
-class _AudioCopier:
-    """Copies (or, where the container refuses the codec, re-encodes) every audio stream."""
-
-    def __init__(self, output: Any, reader: VideoReader | None, spec: ContainerSpec) -> None:
-        self.routes: dict[int, tuple[Any, Any | None]] = {}
-        self.packets: Iterator[av.Packet] = iter(())
-        self.held: av.Packet | None = None
-        self.done = False  # every packet muxed and every encoder flushed
-        if reader is None or not reader.container.streams.audio or spec.audio_codec is None:
-            return
-        self.source = av.open(str(reader.path))
-        inputs = list(self.source.streams.audio)
-        for stream in inputs:
-            # the codec, not the decoder ("mp3", not "mp3float")
-            name = stream.codec_context.codec.canonical_name if stream.codec_context is not None else None
-            if name is None:
-                continue
-            if spec.audio_copy is None or name in spec.audio_copy:
-                self.routes[stream.index] = (output.add_stream_from_template(stream), None)
-            else:
-                encoder = output.add_stream(spec.audio_codec, rate=stream.codec_context.sample_rate or 48000)
-                # by channel count: sources may carry an "unspecified" layout encoders refuse
-                encoder.layout = "mono" if stream.codec_context.channels == 1 else "stereo"
-                self.routes[stream.index] = (encoder, stream)
-        self.packets = self.source.demux([s for s in inputs if s.index in self.routes])
-
-    def mux_until(self, seconds: float) -> None:
-        """Mux audio packets that start before ``seconds`` (keeps the file interleaved)."""
-        while not self.done:
-            packet = self.held if self.held is not None else next(self.packets, None)
-            self.held = None
-            if packet is None:
-                self._finish()
-                return
-            if (
-                packet.pts is not None
-                and packet.time_base is not None
-                and packet.pts * packet.time_base > seconds
-            ):
-                self.held = packet
-                return
-            self._mux(packet)
-
-    def _mux(self, packet: av.Packet) -> None:
-        target, decoded_from = self.routes[packet.stream.index]
-        output = target.container
-        if decoded_from is None:
-            if packet.dts is None:
-                return  # the demuxer's end-of-stream marker
-            packet.stream = target
-            output.mux(packet)
-            return
-        for frame in packet.decode():
-            output.mux(target.encode(frame))
-
-    def _finish(self) -> None:
-        self.done = True
-        for target, decoded_from in self.routes.values():
-            if decoded_from is not None:
-                target.container.mux(target.encode(None))
-        with contextlib.suppress(*AV_ERRORS, AttributeError):
-            self.source.close()
+def _last_packet_end(path: str | Path) -> float | None:
+    """Where the file's last packet (of any stream) ends, in seconds; reads only the file's tail."""
+    try:
+        container = _open(path, skip_frames=True)
+    except MediaError:
+        return None
+    end: float | None = None
+    try:
+        tail = (container.start_time or 0) + (container.duration or 0) - TAIL_SECONDS * av.time_base
+        with contextlib.suppress(*AV_ERRORS):
+            container.seek(max(0, tail), backward=True, any_frame=True)
+        for packet in container.demux():
+            if packet.pts is not None and packet.time_base is not None:
+                packet_end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                end = packet_end if end is None else max(end, packet_end)
+    except AV_ERRORS:
+        pass  # a damaged tail: what was read is where the file ends
+    finally:
+        container.close()
+    return end
 
 
-def _default_pix_fmt(codec: str, width: int, height: int) -> str:
-    if codec == "gif":
-        return "rgb8"  # FFmpeg cannot build a palette on the fly; 3-3-2 colour is what we can do
-    if codec in ("libx264", "libx265", "libvpx-vp9", "h264") and (width % 2 or height % 2):
-        return "yuv444p"  # 4:2:0 needs even sides; keep the exact size instead of resizing
-    return "yuv420p"
+def _frame_slack(expected: int) -> int:
+    """Frames a declared count may exceed what decodes (edit lists drop a few): 1%, at least 1."""
+    return max(1, expected // 100)
 
 
-def _reason(exc: BaseException) -> str:
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
+    return None if value is None or time_base is None else float(value * time_base)
+
+
+def describe_av_error(exc: BaseException) -> str:
+    """A PyAV/FFmpeg error as the reason in an ``error:`` line."""
     text = getattr(exc, "strerror", None) or str(exc)
     return str(text).strip() or type(exc).__name__
