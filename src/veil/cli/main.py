@@ -16,6 +16,7 @@ from veil.cli.eval import eval_group
 from veil.cli.gallery import gallery_group
 from veil.cli.identify import identify_command
 from veil.cli.quiet import only_veil_on_stderr
+from veil.cli.review import apply_command, review_command
 
 
 class DefaultCommandGroup(click.Group):
@@ -49,8 +50,17 @@ def main() -> None:
       veil --camera 0                 live preview of the webcam, anonymised
       veil detect photos/ --json faces.json
       veil eval detect --dataset wider/        AP, recall, precision on your own ground truth
+      veil review media/ -o out/      check and fix every face in a local web page, then export
     """
 
 
-for command in (anonymize_command, detect_command, gallery_group, identify_command, eval_group):
+for command in (
+    anonymize_command,
+    detect_command,
+    gallery_group,
+    identify_command,
+    eval_group,
+    review_command,
+    apply_command,
+):
     main.add_command(command)
