@@ -13,6 +13,7 @@ from veil.filters import MaskSpec
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
+EXAMPLES = ROOT / "examples"
 
 DEFACE_MASK = MaskSpec("ellipse", 1.6)
 """What deface hides: an ellipse over the box grown by 0.3 of its size per side (scale_bb, mask_scale 1.3)."""

@@ -7,12 +7,23 @@ filtering + encoding overlap when each runs on its own thread.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+THREADS_ENV = "VEIL_THREADS"
+"""Threads each model and codec may use (unset: all cores). `veil batch` gives each of its N
+worker processes cores / N, so that N workers do not fight over the same cores."""
+
+
+def thread_budget() -> int | None:
+    """The thread count set in ``VEIL_THREADS``, or None (the libraries' own default: every core)."""
+    value = os.environ.get(THREADS_ENV, "")
+    return max(1, int(value)) if value.isdigit() else None
 
 
 def prefetch(items: Iterator[T], depth: int, name: str = "veil-prefetch") -> Iterator[T]:

@@ -11,6 +11,7 @@ import click
 
 from veil import __version__
 from veil.cli.anonymise import anonymize_command
+from veil.cli.batch import batch_command
 from veil.cli.detect import detect_command
 from veil.cli.eval import eval_group
 from veil.cli.gallery import gallery_group
@@ -51,6 +52,7 @@ def main() -> None:
       veil detect photos/ --json faces.json
       veil eval detect --dataset wider/        AP, recall, precision on your own ground truth
       veil review media/ -o out/      check and fix every face in a local web page, then export
+      veil batch media/ --dest out/   a resumable job on a pool of processes (reruns skip what is done)
     """
 
 
@@ -62,5 +64,6 @@ for command in (
     eval_group,
     review_command,
     apply_command,
+    batch_command,
 ):
     main.add_command(command)

@@ -43,7 +43,7 @@ def default_output(source: Path) -> Path:
     Videos become H.264 MP4, which plays everywhere, whatever they came in; a
     photo in a format veil does not write (ICO, PSD, ...) becomes PNG.
     """
-    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{_output_suffix(source)}")
+    return source.with_name(f"{source.stem}{OUTPUT_SUFFIX}{output_suffix(source)}")
 
 
 def partial_output(output: Path) -> Path:
@@ -51,7 +51,8 @@ def partial_output(output: Path) -> Path:
     return output.with_name(f"{output.stem}{PARTIAL_SUFFIX}{output.suffix}")
 
 
-def _output_suffix(source: Path) -> str:
+def output_suffix(source: Path) -> str:
+    """The extension veil writes ``source`` with: ``.mp4`` for video, a photo's own or ``.png``."""
     return DEFAULT_VIDEO_SUFFIX if is_video(source) else photo_output_suffix(source)
 
 
@@ -62,10 +63,10 @@ def is_supported(path: Path) -> bool:
 
 def _renamed(source: Path, target: Path) -> Path:
     """A file written into an output folder gets the extension `default_output` would give it."""
-    return target.with_suffix(_output_suffix(source))
+    return target.with_suffix(output_suffix(source))
 
 
-def _walk(folder: Path, exclude: Path | None) -> tuple[list[Path], list[Skipped]]:
+def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], list[Skipped]]:
     """Photos and videos under ``folder``, sorted, and every other entry with why it is skipped.
 
     Our own temporary files are left out without a word (the next write
@@ -134,7 +135,7 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
         if not item.exists():
             skipped.append(Skipped(item, "no such file or directory"))
         elif item.is_dir():
-            sources, passed_over = _walk(item, exclude)
+            sources, passed_over = scan_folder(item, exclude)
             skipped += passed_over
             for source in sources:
                 target = (

@@ -29,7 +29,7 @@ import av
 import numpy as np
 
 from veil.errors import MediaError, require_input_file
-from veil.threads import prefetch
+from veil.threads import prefetch, thread_budget
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
 
@@ -147,6 +147,7 @@ class VideoReader:
             context = self.stream.codec_context
             check_frame_size(source, context.width, context.height, max_pixels)
             self.stream.thread_type = "AUTO"
+            self.stream.thread_count = thread_budget() or 0  # 0: FFmpeg's own choice
             self._first: av.VideoFrame | None = None
             self._decoded = 0
             self._last_time: float | None = None

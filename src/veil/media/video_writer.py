@@ -19,6 +19,7 @@ import numpy as np
 from veil.errors import MediaError
 from veil.files import commit, discard, temporary_beside
 from veil.media.video import AV_ERRORS, VideoReader, describe_av_error
+from veil.threads import thread_budget
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class VideoWriter:
             }
         stream.options = options
         stream.thread_type = "AUTO"
+        stream.thread_count = thread_budget() or 0  # 0: the encoder's own choice
         if source is not None:
             out, src = stream.codec_context, source.codec_context
             for name in ("color_range", "colorspace", "color_primaries", "color_trc"):

@@ -1,0 +1,68 @@
+"""``veil batch SRC --dest DEST``: a resumable job over a folder or a manifest, on a pool of processes."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from veil.cli.anonymise import encoder_options, filter_options
+from veil.cli.options import apply_all, detection_options, known_face_options, output_options, video_options
+from veil.cli.runner import progress, report_error
+from veil.errors import VeilError
+from veil.settings import Settings
+
+
+@click.command("batch")
+@click.argument("src")
+@click.option("--dest", required=True, help="Output folder or fsspec URL; the tree under SRC is recreated.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes, each loading the models once (default: the CPU count).",
+)
+@apply_all(filter_options)
+@apply_all(encoder_options)
+@known_face_options
+@detection_options
+@video_options
+@output_options
+def batch_command(
+    src: str,
+    dest: str,
+    workers: int | None,
+    quiet: bool,
+    debug: bool,
+    filter_name: str,
+    image: Any,
+    no_audio: bool,
+    **settings: Any,
+) -> None:
+    """Anonymise SRC (a folder, or a .csv/.jsonl manifest of paths or URLs) into DEST, resumably.
+
+    Rerun the same command after a crash: items whose output exists and whose
+    input and settings are unchanged are skipped (DEST/veil-batch.json says
+    what was done); everything else is done once.
+    """
+    from veil import __version__
+    from veil.batch.pool import PoolRunner
+
+    fields = dict(filter=filter_name, image=str(image) if image else None, audio=not no_audio, **settings)
+    try:
+        Settings(**fields)  # bad settings fail here, before any worker starts
+        runner = PoolRunner(src, dest, fields, workers or os.cpu_count() or 1, __version__)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except VeilError as exc:
+        report_error(exc.path, exc.reason)
+        raise SystemExit(1) from None
+    with progress(len(runner.items), quiet) as (advance, _):
+        summary = runner.run(on_item=advance)
+    for source, reason in summary.failed:
+        report_error(source, reason)
+    if not quiet:
+        click.echo(summary.line(), err=True)
+    if summary.failed:
+        raise SystemExit(1)
