@@ -1,4 +1,5 @@
-"""`veil batch` throughput: photos/s and video fps with 1 and 2 workers, against one plain `veil` run.
+"""`veil batch` throughput: photos/s and video fps with 1 and 2 workers, local Ray and a two-node
+Ray cluster (two `ray start` on this machine), against one plain `veil` run.
 
     python benchmarks/batch.py          # writes benchmarks/results/batch.md and .json
 
@@ -14,6 +15,7 @@ this 2-core machine) to 1 M photos and 1,000 h of 25 fps 1080p video.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -48,20 +50,45 @@ def videos(folder: Path) -> int:
 
 def seconds(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([*command, "-q"], check=True)
+    subprocess.run([*command, "-q"], check=True, env=RAY_ENV)
     return time.perf_counter() - started
+
+
+RAY = str(Path(sys.executable).with_name("ray"))
+RAY_PORT = "6390"
+RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def two_node_cluster(command: list[str]) -> float:
+    """``command``'s seconds on a Ray cluster of two 1-CPU nodes started on this machine."""
+    start = [RAY, "start", "--num-cpus=1"]
+    head = [*start, "--head", f"--port={RAY_PORT}", "--include-dashboard=false"]
+    subprocess.run(head, check=True, env=RAY_ENV, capture_output=True)
+    try:
+        subprocess.run(
+            [*start, f"--address=127.0.0.1:{RAY_PORT}"], check=True, env=RAY_ENV, capture_output=True
+        )
+        return seconds(command)
+    finally:
+        subprocess.run([RAY, "stop", "--force"], env=RAY_ENV, capture_output=True, check=False)
 
 
 def measure(source: Path, work: Path, items: int, unit: int) -> list[dict[str, object]]:
     rows = []
+    batch = [*VEIL, "batch", str(source)]
     runs = [("plain veil (one process)", [*VEIL, str(source), "-o"])]
+    runs += [(f"veil batch --workers {n}", [*batch, "--workers", str(n), "--dest"]) for n in (1, 2)]
+    runs += [("veil batch --ray auto (local Ray, 2 workers)", [*batch, "--ray", "auto", "--dest"])]
     runs += [
-        (f"veil batch --workers {n}", [*VEIL, "batch", str(source), "--workers", str(n), "--dest"])
-        for n in (1, 2)
+        (
+            "veil batch --ray ADDRESS (two 1-CPU Ray nodes)",
+            [*batch, "--ray", f"127.0.0.1:{RAY_PORT}", "--dest"],
+        )
     ]
     for label, command in runs:
         dest = work / f"out-{len(rows)}"
-        took = seconds([*command, str(dest)])
+        run = two_node_cluster if "ADDRESS" in label else seconds
+        took = run([*command, str(dest)])
         rows.append({"run": label, "seconds": round(took, 1), "rate": round(items * unit / took, 2)})
         shutil.rmtree(dest)
     overhead = (float(rows[1]["seconds"]) - float(rows[0]["seconds"])) / items  # type: ignore[arg-type]
@@ -93,7 +120,7 @@ def main() -> None:
 
     text = "\n".join(
         [
-            "# `veil batch`: throughput with 1 and 2 workers",
+            "# `veil batch`: throughput with 1 and 2 workers, local Ray and a two-node Ray cluster",
             "",
             f"`python benchmarks/batch.py` ({machine_line()}, 2 cores). Default settings (balanced profile).",
             "",

@@ -177,3 +177,29 @@ def test_memory_urls_in_and_out(tmp_path):
     items = json.loads(memory.cat("/dest/veil-batch.json"))["items"]
     assert {item["status"] for item in items.values()} == {"done"}
     assert not [p for p in memory.find("/dest") if ".part" in p], "uploads are renamed into place"
+
+
+def test_ray_outputs_equal_the_pool_and_reruns_skip(tmp_path):
+    pytest.importorskip("ray.data", reason="--ray needs the ray extra: pip install 'veil[ray]'")
+    source = batch_folder(tmp_path / "in", videos=1)
+    code, out = run_cli(
+        "batch", str(source), "--dest", str(tmp_path / "ray"), "--ray", "auto", "--profile", "fast"
+    )
+    assert code == 0, out
+    code, out = run_cli("batch", str(source), "--dest", str(tmp_path / "pool"), "--profile", "fast")
+    assert code == 0, out
+    for name in ("newton.png", "sub/gauss.png"):
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes()
+    ray_frames, pool_frames = (
+        frames_of(tmp_path / "ray/sub/clip0.mp4"),
+        frames_of(tmp_path / "pool/sub/clip0.mp4"),
+    )
+    assert [t for t, _ in ray_frames] == [t for t, _ in pool_frames] and len(ray_frames) == 20
+    assert all(
+        np.abs(a.astype(int) - b).mean() < 1.5 for (_, a), (_, b) in zip(ray_frames, pool_frames, strict=True)
+    )
+    assert {i["status"] for i in ledger(tmp_path / "ray").values()} == {"done"}
+    code, out = run_cli(
+        "batch", str(source), "--dest", str(tmp_path / "ray"), "--ray", "auto", "--profile", "fast"
+    )
+    assert code == 0 and "0 done, 3 skipped" in out

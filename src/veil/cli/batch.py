@@ -23,6 +23,14 @@ from veil.settings import Settings
     default=None,
     help="Worker processes, each loading the models once (default: the CPU count).",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="auto|ADDRESS",
+    default=None,
+    help="Run on Ray (pip install 'veil[ray]'): 'auto' starts a local instance, an address joins a "
+    "cluster. Default: a local pool of processes.",
+)
 @apply_all(filter_options)
 @apply_all(encoder_options)
 @known_face_options
@@ -33,6 +41,7 @@ def batch_command(
     src: str,
     dest: str,
     workers: int | None,
+    ray_address: str | None,
     quiet: bool,
     debug: bool,
     filter_name: str,
@@ -52,17 +61,37 @@ def batch_command(
     fields = dict(filter=filter_name, image=str(image) if image else None, audio=not no_audio, **settings)
     try:
         Settings(**fields)  # bad settings fail here, before any worker starts
-        runner = PoolRunner(src, dest, fields, workers or os.cpu_count() or 1, __version__)
+        if ray_address is None:
+            runner = PoolRunner(src, dest, fields, workers or os.cpu_count() or 1, __version__)
+        else:
+            runner = _ray_runner(src, dest, fields, workers, ray_address)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except VeilError as exc:
         report_error(exc.path, exc.reason)
         raise SystemExit(1) from None
     with progress(len(runner.items), quiet) as (advance, _):
-        summary = runner.run(on_item=advance)
+        try:
+            summary = runner.run(on_item=advance)
+        except VeilError as exc:
+            report_error(exc.path, exc.reason)
+            raise SystemExit(1) from None
     for source, reason in summary.failed:
         report_error(source, reason)
     if not quiet:
         click.echo(summary.line(), err=True)
     if summary.failed:
         raise SystemExit(1)
+
+
+def _ray_runner(src: str, dest: str, fields: dict[str, Any], workers: int | None, address: str) -> Any:
+    from veil import __version__
+
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise click.UsageError("--ray needs Ray: pip install 'veil[ray]'") from None
+    from veil.batch.ray_runner import RayRunner
+
+    return RayRunner(src, dest, fields, workers, __version__, address)
