@@ -99,3 +99,20 @@ def test_a_saved_review_follows_its_schema(review_app):
     review.delete_face(photo, review.file(photo)["faces"][0]["id"])
     schema = json.loads(resources.files("veil").joinpath("schema/review.schema.json").read_text())
     jsonschema.validate(json.loads(review.path.read_text()), schema)
+
+
+def test_multi_frame_images_are_listed_as_not_reviewable(tmp_path):
+    from PIL import Image
+
+    from tests.review.conftest import make_review
+
+    app = make_review(tmp_path)
+    frames = [Image.new("RGB", (64, 48), (i * 40, 0, 0)) for i in range(3)]
+    path = tmp_path / "in" / "anim.png"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    from veil.review.document import file_entry
+
+    app.review.data["files"].append(file_entry(9, path, tmp_path / "out" / "anim.png", "photo"))
+    app.detect_all()
+    entry = app.review.file("f9")
+    assert entry["status"] == "failed" and "multi-frame" in entry["error"]

@@ -86,7 +86,11 @@ class ReviewApp:
                     entry.update(status="failed", error=getattr(exc, "reason", None) or str(exc))
             else:
                 with self.review.lock:
-                    detections(entry, record)
+                    if entry["kind"] == "photo" and record.frames is not None:
+                        reason = "multi-frame images are not in the review yet (anonymise them with veil)"
+                        entry.update(status="failed", error=reason)
+                    else:
+                        detections(entry, record)
             self.review.save()
             state["done"] = int(state["done"]) + 1
         state.update(running=False, file=None)
