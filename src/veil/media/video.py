@@ -125,6 +125,17 @@ def check_frame_size(source: str | Path, width: int, height: int, max_pixels: in
         )
 
 
+def quarter_turns(frame: av.VideoFrame) -> int:
+    """Clockwise quarter turns that make ``frame`` upright (0 to 3) from its display matrix."""
+    return round(-(frame.rotation or 0) / 90) % 4  # FFmpeg's angle is counter-clockwise
+
+
+def upright_bgr(frame: av.VideoFrame, turns: int) -> np.ndarray:
+    """``frame``'s BGR pixels, turned ``turns`` quarter turns clockwise."""
+    pixels: np.ndarray = frame.to_ndarray(format="bgr24")
+    return np.ascontiguousarray(np.rot90(pixels, -turns)) if turns else pixels
+
+
 class VideoReader:
     """Decodes a video file or stream URL frame by frame, in a background thread.
 
@@ -144,8 +155,9 @@ class VideoReader:
             self.stream = self.container.streams.video[0]
             if self.stream.codec_context is None:
                 raise MediaError(source, "unknown video codec (FFmpeg has no decoder for it)")
-            context = self.stream.codec_context
-            check_frame_size(source, context.width, context.height, max_pixels)
+            if live:  # (a file's size was checked from its headers above)
+                context = self.stream.codec_context
+                check_frame_size(source, context.width, context.height, max_pixels)
             self.stream.thread_type = "AUTO"
             self.stream.thread_count = thread_budget() or 0  # 0: FFmpeg's own choice
             self._first: av.VideoFrame | None = None
@@ -174,8 +186,7 @@ class VideoReader:
             raise MediaError(self.path, "the video has no frames") from None
         except AV_ERRORS as exc:
             raise MediaError(self.path, f"cannot decode the first frame ({describe_av_error(exc)})") from None
-        # FFmpeg's display matrix angle is counter-clockwise.
-        return round(-(self._first.rotation or 0) / 90) % 4 * 90
+        return quarter_turns(self._first) * 90
 
     @property
     def start_time(self) -> float:
@@ -222,9 +233,7 @@ class VideoReader:
         index = 0
         try:
             for frame in itertools.chain([first], self._decoder):
-                pixels: np.ndarray = frame.to_ndarray(format="bgr24")
-                if turns:
-                    pixels = np.ascontiguousarray(np.rot90(pixels, -turns))
+                pixels = upright_bgr(frame, turns)
                 pts = frame.pts
                 time = float(pts * time_base) if pts is not None else index / float(self.info.fps)
                 self._last_time = time

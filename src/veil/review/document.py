@@ -105,6 +105,11 @@ def _detected_face(entry: dict[str, Any], frame: int, faces: Faces, i: int) -> d
     }
 
 
+def _unsure(face: dict[str, Any]) -> bool:
+    """Only tracking placed it, or it scores below `UNSURE_SCORE` (a face added by hand has no score)."""
+    return face["origin"] == "filled" or (face["score"] or 1) < UNSURE_SCORE
+
+
 def _filter_name(name: str | None) -> str | None:
     """A filter a reviewer picked for a face; ``""`` or None: the run's own."""
     from veil.filters import FILTER_NAMES
@@ -190,18 +195,12 @@ class ReviewDocument:
     def uncertain_frames(self, file_id: str) -> list[int]:
         """Frames where a face scores below `UNSURE_SCORE` or only tracking placed it."""
         entry = self.file(file_id)
-        return sorted(
-            {
-                f["frame"]
-                for f in entry["faces"]
-                if not f["deleted"] and (f["origin"] == "filled" or (f["score"] or 1) < UNSURE_SCORE)
-            }
-        )
+        return sorted({f["frame"] for f in entry["faces"] if not f["deleted"] and _unsure(f)})
 
     def summary(self, entry: dict[str, Any]) -> dict[str, Any]:
         """A file's line in the overview: counts, how unsure veil is, reviewed or not."""
         live = [f for f in entry["faces"] if not f["deleted"]]
-        unsure = [f for f in live if f["origin"] == "filled" or (f["score"] or 1) < UNSURE_SCORE]
+        unsure = [f for f in live if _unsure(f)]
         people = len({f["track"] for f in live if f["track"]}) if entry["kind"] == "video" else len(live)
         return {
             **{k: entry[k] for k in ("id", "path", "kind", "status", "error", "width", "height", "frames")},

@@ -24,7 +24,7 @@ from veil.faces import Faces
 from veil.files import write_json
 from veil.filters import Filter
 from veil.media.images import read_photo, write_image
-from veil.media.video import AV_ERRORS, VideoReader, describe_av_error
+from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
 from veil.media.video_writer import VideoWriter
 from veil.review.document import ReviewDocument
 from veil.settings import Settings
@@ -55,9 +55,7 @@ def video_frame(path: str | Path, time_s: float) -> np.ndarray:
         ) from None
     if last is None:
         raise MediaError(path, f"no frame at {time_s:.3f} s")
-    turns = round(-(last.rotation or 0) / 90) % 4
-    pixels: np.ndarray = last.to_ndarray(format="bgr24")
-    return np.ascontiguousarray(np.rot90(pixels, -turns)) if turns else pixels
+    return upright_bgr(last, quarter_turns(last))
 
 
 def frame_pixels(entry: dict[str, Any], index: int) -> np.ndarray:
