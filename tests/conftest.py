@@ -86,12 +86,13 @@ def make_clip(
     rotation: int = 0,
     pts: list[int] | None = None,
     codec: str = "libx264",
+    keyint: int | None = None,
 ) -> Path:
     """Write a short clip panning across the shipped Newton portrait, with a sine tone.
 
     Ground truth for frame i is `clip_face_box(i)`. ``rotation`` stores the frames
     turned and flags them to be shown upright (as phones do); ``pts`` gives
-    variable frame timing in 1/1000 s.
+    variable frame timing in 1/1000 s; ``keyint``, a keyframe every that many frames.
     """
     import av
 
@@ -105,6 +106,8 @@ def make_clip(
         stream.pix_fmt = "rgb8" if codec == "gif" else ("yuv444p" if width % 2 or height % 2 else "yuv420p")
         if pts is not None:
             stream.codec_context.time_base = Fraction(1, 1000)
+        if keyint is not None:
+            stream.options = {"g": str(keyint), "keyint_min": str(keyint), "sc_threshold": "0"}
         if rotation:
             stream.set_display_rotation(rotation)
         sound = None

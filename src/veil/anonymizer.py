@@ -9,7 +9,7 @@ detector missed a face are still covered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 
 from veil.detection import Detector
 from veil.detection.video import VideoSearch
+from veil.escrow.seal import process_sealed
 from veil.faces import Faces
 from veil.filters import Filter, RegionFilter
 from veil.media.discovery import partial_output
@@ -53,6 +54,9 @@ class FrameResult:
     pixels: np.ndarray | None
     faces: Faces
     regions: list[Region]
+
+
+Observer = Callable[[int, np.ndarray, FrameResult], None]  # (frame index, original pixels, result)
 
 
 class Anonymizer:
@@ -100,7 +104,7 @@ class Anonymizer:
             self.filter: Filter = self._adopt("filter", filter, "apply")
         else:
             self.filter = settings.make_filter()
-        self.known = known if known is not None else load_known(settings)
+        self.known = known if known is not None else KnownFaces.for_settings(settings)
         if known is not None:
             self._custom["known"] = f"{known.mode} {len(known.gallery.names)} people (in memory)"
 
@@ -206,11 +210,16 @@ class Anonymizer:
         if callable(reset):
             reset()
 
-    def track(self, frames: Iterable[Frame]) -> Iterator[tuple[Frame, Faces]]:
+    def track(
+        self, frames: Iterable[Frame], scanned: Mapping[int, tuple[int, Faces]] | None = None
+    ) -> Iterator[tuple[Frame, Faces]]:
         """Detect and track faces through a stream of frames.
 
         Yields each frame with every face to cover in it, detected or filled in
         from its track, ``memory`` frames after it went in (the look-ahead).
+
+        ``scanned``: `full_frame` results already found elsewhere, by frame pts:
+        ``(index, faces)``; a frame whose index differs is searched again.
         """
         coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
         held: dict[int, Frame] = {}
@@ -221,14 +230,16 @@ class Anonymizer:
                 held[frame.index] = frame
                 if frame.index % every:
                     found = Faces.empty()
-                elif isinstance(search, VideoSearch):
-                    expected = None
-                    if search.wants_expected:  # only zoom uses them: `fast` skips predicting
-                        recipe = search.recipe
-                        expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
-                    found = search.detect(frame.pixels, expected)
                 else:
-                    found = search.detect(frame.pixels)
+                    prior = scanned.get(frame.pts) if scanned and frame.pts is not None else None
+                    full = prior[1] if prior and prior[0] == frame.index else self.full_frame(frame)
+                    found = full
+                    if isinstance(search, VideoSearch):
+                        expected = None
+                        if search.wants_expected:  # only zoom uses them: `fast` skips predicting
+                            recipe = search.recipe
+                            expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
+                        found = search.around(frame.pixels, full, expected)
                 for index, faces in coverage.push(frame.index, found):
                     yield held.pop(index), faces
             for index, faces in coverage.flush():
@@ -237,6 +248,13 @@ class Anonymizer:
             close = getattr(frames, "close", None)
             if callable(close):
                 close()  # stopped early: stop the decoder too
+
+    def full_frame(self, frame: Frame) -> Faces:
+        """The part of a video frame's search that needs no tracks (all of it, but zoom)."""
+        search = self.video_detector
+        if isinstance(search, VideoSearch):
+            return search.full_frame(frame.pixels, frame.index // self.settings.detect_every)
+        return search.detect(frame.pixels)
 
     def anonymize_stream(
         self, frames: Iterable[Frame], *, render: bool = True
@@ -259,13 +277,17 @@ class Anonymizer:
 
     # -- files ---------------------------------------------------------------------
     def process_video(
-        self, source: str | Path, output: str | Path | None, on_frame: FrameCallback | None = None
+        self,
+        source: str | Path,
+        output: str | Path | None,
+        on_frame: FrameCallback | None = None,
+        observe: Observer | None = None,
     ) -> FileRecord:
         """Anonymise a video file into ``output`` (or only detect and track, when ``output`` is None).
 
         Decoding, detection and filtering + encoding run on three threads.
-        ``on_frame(done, total)`` reports progress. The output is written
-        atomically: a failure leaves nothing under its name.
+        ``on_frame(done, total)`` reports progress; ``observe`` sees each frame.
+        The output is written atomically: a failure leaves nothing under its name.
         """
         records: list[FrameRecord] = []
         warnings: list[str] = []
@@ -283,6 +305,8 @@ class Anonymizer:
                         assert result.pixels is not None
                         writer.write(result.pixels, frame.pts)
                     records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
+                    if observe is not None:
+                        observe(frame.index, frame.pixels, result)
                     if on_frame is not None:
                         on_frame(len(records), info.frames)
                 incomplete = reader.incomplete()
@@ -303,12 +327,16 @@ class Anonymizer:
             source, info.width, info.height, output, frames=records, fps=float(info.fps), warnings=warnings
         )
 
-    def process_photo(self, source: str | Path, output: str | Path | None) -> FileRecord:
+    def process_photo(
+        self, source: str | Path, output: str | Path | None, observe: Observer | None = None
+    ) -> FileRecord:
         """Anonymise a photo (every frame of a multi-frame one) into ``output``, or only detect."""
         image = read_image(source, self.settings.max_pixels)
         if isinstance(image, Pages):
             return self._process_pages(Path(source), image, output)
         result = self.step(image.pixels, self.detect(image.pixels), render=output is not None)
+        if observe is not None:
+            observe(0, image.pixels, result)
         if output is not None:
             assert result.pixels is not None
             write_image(output, image.with_pixels(result.pixels), keep_metadata=self.settings.keep_metadata)
@@ -377,6 +405,8 @@ class Anonymizer:
             >>> record.to_json()["faces"][0]["action"]["filter"]           # doctest: +SKIP
             'pixelate'
         """
+        if self.settings.escrow and output is not None:
+            return process_sealed(self, source, output, on_frame)
         if is_video(source):
             return self.process_video(source, output, on_frame)
         return self.process_photo(source, output)
@@ -385,17 +415,6 @@ class Anonymizer:
 def _rendered(result: FrameResult) -> np.ndarray:
     assert result.pixels is not None, "rendering was asked for"
     return result.pixels
-
-
-def load_known(settings: Settings) -> KnownFaces | None:
-    """The gallery decisions that ``keep``/``only`` ask for (None: hide every face)."""
-    chosen = settings.gallery
-    if chosen is None:
-        return None
-    from veil.recognition.gallery import Gallery
-
-    path, mode = chosen
-    return KnownFaces(Gallery.load(path), mode, settings.match_threshold)
 
 
 @lru_cache(maxsize=4)

@@ -67,6 +67,7 @@ class Settings:
     preset: str = EncoderSettings.preset
     pix_fmt: str | None = None
     audio: bool = True
+    escrow: tuple[str, ...] = ()  # public keys (.pub files or age1...) the hidden faces are sealed to
     # known faces
     keep: str | None = None  # gallery file: leave its members visible, hide everyone else
     only: str | None = None  # gallery file: hide only its members
@@ -82,6 +83,15 @@ class Settings:
             raise ValueError("--max-memory must be positive")
         if self.keep is not None and self.only is not None:
             raise ValueError("give --keep or --only, not both")
+        object.__setattr__(self, "escrow", tuple(self.escrow))  # a list, from JSON
+        if self.escrow:
+            from veil.errors import VeilError
+            from veil.escrow.seal import recipients_of
+
+            try:
+                recipients_of(self.escrow)
+            except VeilError as exc:
+                raise ValueError(f"--escrow {exc.path}: {exc.reason}") from None
         memory = TemporalCoverage(self.memory, self.tracking).memory
         if not 1 <= self.detect_every <= memory + 1:
             raise ValueError(

@@ -10,7 +10,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -26,7 +26,7 @@ def thread_budget() -> int | None:
     return max(1, int(value)) if value.isdigit() else None
 
 
-def prefetch(items: Iterator[T], depth: int, name: str = "veil-prefetch") -> Iterator[T]:
+def prefetch(items: Iterator[T], depth: int, name: str = "veil-prefetch") -> Generator[T, None, None]:
     """Run ``items`` in a background thread, ``depth`` items ahead; its errors surface in the caller.
 
     Closing the returned generator (a ``break`` in the caller) stops the thread.

@@ -182,24 +182,25 @@ def test_memory_urls_in_and_out(tmp_path):
 def test_ray_outputs_equal_the_pool_and_reruns_skip(tmp_path):
     pytest.importorskip("ray.data", reason="--ray needs the ray extra: pip install 'veil[ray]'")
     source = batch_folder(tmp_path / "in", videos=1)
-    code, out = run_cli(
-        "batch", str(source), "--dest", str(tmp_path / "ray"), "--ray", "auto", "--profile", "fast"
-    )
+    make_clip(source / "long.mov", frames=60, keyint=12)  # cut into 5 chunks on Ray, whole in the pool
+    ray_args = ["batch", str(source), "--dest", str(tmp_path / "ray"), "--ray", "auto", "--profile", "fast"]
+    code, out = run_cli(*ray_args, "--chunk-seconds", "1")
     assert code == 0, out
-    code, out = run_cli("batch", str(source), "--dest", str(tmp_path / "pool"), "--profile", "fast")
+    code, out = run_cli(
+        "batch", str(source), "--dest", str(tmp_path / "pool"), "--profile", "fast", "--chunk-seconds", "0"
+    )
     assert code == 0, out
     for name in ("newton.png", "sub/gauss.png"):
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes()
-    ray_frames, pool_frames = (
-        frames_of(tmp_path / "ray/sub/clip0.mp4"),
-        frames_of(tmp_path / "pool/sub/clip0.mp4"),
-    )
-    assert [t for t, _ in ray_frames] == [t for t, _ in pool_frames] and len(ray_frames) == 20
-    assert all(
-        np.abs(a.astype(int) - b).mean() < 1.5 for (_, a), (_, b) in zip(ray_frames, pool_frames, strict=True)
-    )
-    assert {i["status"] for i in ledger(tmp_path / "ray").values()} == {"done"}
-    code, out = run_cli(
-        "batch", str(source), "--dest", str(tmp_path / "ray"), "--ray", "auto", "--profile", "fast"
-    )
-    assert code == 0 and "0 done, 3 skipped" in out
+    for name, count in (("sub/clip0.mp4", 20), ("long.mp4", 60)):
+        ray_frames, pool_frames = frames_of(tmp_path / "ray" / name), frames_of(tmp_path / "pool" / name)
+        assert [t for t, _ in ray_frames] == [t for t, _ in pool_frames] and len(ray_frames) == count
+        assert all(
+            np.abs(a.astype(int) - b).mean() < 2.5
+            for (_, a), (_, b) in zip(ray_frames, pool_frames, strict=True)
+        )
+    items = ledger(tmp_path / "ray")
+    assert {i["status"] for i in items.values()} == {"done"} and items["long.mp4"]["chunks"] == 5
+    assert "chunks" not in ledger(tmp_path / "pool")["long.mp4"]
+    code, out = run_cli(*ray_args, "--chunk-seconds", "1")
+    assert code == 0 and "0 done, 4 skipped" in out

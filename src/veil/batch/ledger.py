@@ -22,14 +22,6 @@ from veil.files import write_json
 LEDGER_NAME = "veil-batch.json"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def settings_sha256(settings: dict[str, Any], version: str) -> str:
     text = json.dumps({"settings": settings, "veil": version}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -51,14 +43,15 @@ class Ledger:
             self.data["items"] = previous.get("items", {})
 
     def is_done(self, relative: str, input_hash: str, output: str) -> bool:
-        """Whether this item's output exists and was made from this input with these settings."""
+        """Whether this item's output (as recorded: ``*_partial`` for a truncated video) exists
+        and was made from this input with these settings."""
         entry = self.data["items"].get(relative)
         return (
             entry is not None
             and entry["status"] in ("done", "skipped")
             and entry.get("input_sha256") == input_hash
             and entry.get("settings_sha256") == self.settings_hash
-            and storage.exists(output)
+            and storage.exists(entry.get("output") or output)
         )
 
     def record(self, relative: str, **fields: Any) -> None:

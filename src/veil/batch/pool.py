@@ -5,26 +5,33 @@ whether it is already done, hands the rest to the workers, uploads remote
 outputs and records every result in the ledger as it comes. One failing item
 is recorded with its reason and the batch goes on; a worker that dies (killed,
 out of memory) takes only its item with it: the pool is restarted and the
-item tried once more.
+item tried once more. A long video is cut into chunks that every worker shares
+(`veil.batch.chunked`), after the other items.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from veil.batch import storage
+from veil.batch import DEFAULT_CHUNK_SECONDS, chunked, storage
 from veil.batch.items import Item, list_items
-from veil.batch.ledger import Ledger, file_sha256
+from veil.batch.ledger import Ledger
 from veil.errors import VeilError
+from veil.escrow.sidecar import SUFFIX as ESCROW_SUFFIX
+from veil.files import file_sha256
+from veil.media.video import is_video
+from veil.media.video_writer import OUTPUT_CONTAINERS
 from veil.threads import THREADS_ENV
 
 _anonymizer: Any = None  # one per worker process
@@ -33,12 +40,21 @@ _anonymizer: Any = None  # one per worker process
 def _load(settings: dict[str, Any], threads: int) -> None:
     """A worker's start: its share of the cores, then the models (once)."""
     global _anonymizer
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), name="veil-orphan", daemon=True).start()
     os.environ[THREADS_ENV] = str(threads)
     os.environ["OMP_NUM_THREADS"] = str(threads)  # YuNet's OpenMP, read when yuface loads
     from veil.anonymizer import Anonymizer
     from veil.settings import Settings
 
     _anonymizer = Anonymizer(Settings(**settings))
+
+
+def _exit_with(parent: int) -> None:
+    """Stop when the driver is gone (SIGKILL), rather than finish an item nobody will record."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _work(source: str, output: str) -> dict[str, Any]:
@@ -50,7 +66,39 @@ def _work(source: str, output: str) -> dict[str, Any]:
         return {"error": exc.reason}
     except Exception as exc:  # recorded, never fatal to the batch
         return {"error": f"unexpected error: {type(exc).__name__}: {exc}"}
-    return {"faces": record.face_count, "warnings": record.warnings, "seconds": time.perf_counter() - started}
+    seconds = time.perf_counter() - started
+    written = str(record.output)  # NAME_partial.EXT for a truncated video with --allow-partial
+    return {"faces": record.face_count, "warnings": record.warnings, "seconds": seconds, "output": written}
+
+
+def _phase(name: str, *args: Any) -> tuple[str, Any]:
+    """One phase of a chunked video (`veil.batch.chunked`) on this worker's models:
+    ``("ok", result)``, ``("mismatch", reason)`` or ``("error", reason)`` (exceptions
+    of veil's own do not cross process boundaries whole)."""
+    try:
+        return "ok", getattr(chunked, name)(_anonymizer, *args)
+    except chunked.ChunkMismatch as exc:
+        return "mismatch", exc.reason
+    except VeilError as exc:
+        return "error", exc.reason
+    except Exception as exc:
+        return "error", f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+Submit = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+
+
+class _Mismatch(Exception):
+    """A chunked video whose frames are not what its packets said: done in one pass instead."""
+
+
+def _unwrap(outcome: tuple[str, Any], source: str) -> Any:
+    kind, value = outcome
+    if kind == "mismatch":
+        raise _Mismatch(value)
+    if kind == "error":
+        raise VeilError(source, value)
+    return value
 
 
 @dataclass
@@ -76,7 +124,7 @@ class _Task:
     staged: Path
     output: str  # the final location
     local_output: Path  # where the worker writes
-    attempts: int = 0
+    plan: chunked.ChunkPlan | None = None  # a long video, cut into chunks
 
 
 class PoolRunner:
@@ -88,10 +136,19 @@ class PoolRunner:
         'veil batch: 120 done, 0 skipped (already done), 57 faces, 98.1 s'
     """
 
-    def __init__(self, src: str, dest: str, settings: dict[str, Any], workers: int, version: str) -> None:
+    def __init__(
+        self,
+        src: str,
+        dest: str,
+        settings: dict[str, Any],
+        workers: int,
+        version: str,
+        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    ) -> None:
         self.src, self.dest = src, dest
         self.settings = settings
         self.workers = max(1, workers)
+        self.chunk_seconds = chunk_seconds
         self.ledger = Ledger(dest, settings, version)
         self.items = list_items(src)
 
@@ -110,7 +167,13 @@ class PoolRunner:
                     tasks.append(task)
                 elif on_item is not None:
                     on_item()
-            self._run_tasks(tasks, summary, on_item)
+            whole = [task for task in tasks if task.plan is None]
+            self._run_tasks(whole, summary, on_item)
+            for task in tasks:
+                if task.plan is not None:
+                    self._run_chunked(task, Path(staging), summary)
+                    if on_item is not None:
+                        on_item()
         self.ledger.save()
         summary.seconds = time.perf_counter() - started
         return summary
@@ -131,7 +194,59 @@ class PoolRunner:
             self.ledger.data["items"][item.relative]["status"] = "skipped"
             return None
         local = storage.local_path(output) if not storage.is_url(output) else staging / "out" / item.relative
-        return _Task(item, input_hash, staged, output, local)
+        return _Task(item, input_hash, staged, output, local, self._plan(staged, local))
+
+    def _plan(self, staged: Path, output: Path) -> chunked.ChunkPlan | None:
+        """How a long video is cut for the workers; None for everything done whole."""
+        if self.workers < 2 or self.chunk_seconds <= 0 or not is_video(staged):
+            return None
+        if self.settings.get("escrow"):
+            return None  # sealing follows the frames as they are hidden: one pass
+        spec = OUTPUT_CONTAINERS.get(output.suffix.lower())
+        if (self.settings.get("codec") or (spec and spec.video_codec)) not in chunked.JOINABLE_CODECS:
+            return None
+        return chunked.plan_chunks(staged, self.chunk_seconds)
+
+    def _run_chunked(self, task: _Task, staging: Path, summary: BatchSummary) -> None:
+        """One long video on every worker (`veil.batch.chunked`); done whole if its frames
+        turn out not to be what its packets said."""
+        assert task.plan is not None
+        started = time.perf_counter()
+        source, output = str(task.staged), task.local_output
+        output.parent.mkdir(parents=True, exist_ok=True)
+        result: dict[str, Any]
+        with tempfile.TemporaryDirectory(dir=staging) as parts, self._workers() as submit:
+
+            def run(name: str, calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+                return [_unwrap(outcome, source) for outcome in submit(_phase, [(name, *c) for c in calls])]
+
+            try:
+                audio = self.settings.get("audio", True)
+                tracked = chunked.run_chunked(run, source, task.plan, output, Path(parts), audio)
+                chunks = len(task.plan.chunks)
+                result = {"faces": tracked.faces, "warnings": tracked.warnings, "chunks": chunks}
+                result["output"] = str(tracked.written)
+                result["phases"] = tracked.seconds
+            except _Mismatch:
+                result = submit(_work, [(source, str(output))])[0]
+            except VeilError as exc:
+                result = {"error": exc.reason}
+            except BrokenProcessPool:
+                result = {"error": "its worker died (killed, or out of memory)"}
+        result.setdefault("seconds", time.perf_counter() - started)
+        self._finish(task, result, summary)
+
+    @contextlib.contextmanager
+    def _workers(self) -> Iterator[Submit]:
+        """``submit(fn, calls)``: ``fn(*call)`` for each call, on the workers (models loaded), in order."""
+        context = multiprocessing.get_context("spawn")
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        with ProcessPoolExecutor(self.workers, context, _load, (self.settings, threads)) as pool:
+
+            def submit(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+                return [future.result() for future in [pool.submit(fn, *call) for call in calls]]
+
+            yield submit
 
     def _failed(self, item: Item, reason: str, summary: BatchSummary) -> None:
         summary.failed.append((item.source, reason))
@@ -182,8 +297,13 @@ class PoolRunner:
         if "error" in result:
             self._failed(item, result["error"], summary)
             return
+        written = Path(result.get("output") or task.local_output)  # NAME_partial.EXT: --allow-partial
+        output = task.output[: -len(task.local_output.name)] + written.name
+        sidecar = written.with_name(written.name + ESCROW_SUFFIX)
         try:
-            storage.upload(task.local_output, task.output)
+            if sidecar.exists():  # --escrow: the sealed faces go first, so an output always has them
+                storage.upload(sidecar, output + ESCROW_SUFFIX)
+            storage.upload(written, output)
         except VeilError as exc:
             self._failed(item, exc.reason, summary)
             return
@@ -194,8 +314,9 @@ class PoolRunner:
             source=item.source,
             status="done",
             input_sha256=task.input_hash,
-            output=task.output,
+            output=output,
             faces=result["faces"],
             seconds=round(result["seconds"], 3),
             warnings=result["warnings"],
+            **{key: result[key] for key in ("chunks", "phases") if key in result},
         )

@@ -82,6 +82,13 @@ encoder_options = [
         "--pix-fmt", default=None, help="Video pixel format (default yuv420p; yuv444p for odd sizes)."
     ),
     click.option("--no-audio", "no_audio", is_flag=True, help="Drop audio (kept and copied by default)."),
+    click.option(
+        "--escrow",
+        multiple=True,
+        metavar="PUB",
+        help="Seal each hidden face's original pixels to this public key (escrow.pub from veil keygen; "
+        "repeatable) in OUTPUT.escrow, for `veil reveal`. Whoever holds the private key can undo the hiding.",
+    ),
 ]
 
 live_options = [
@@ -134,6 +141,8 @@ def anonymize_command(
         raise click.UsageError("give either paths or --camera/--stream, not both")
     if not live and not paths:
         raise click.UsageError("give at least one photo, video or folder (or --camera / --stream)")
+    if live and settings.get("escrow"):
+        raise click.UsageError("--escrow seals files, not live streams")
     image_path = str(image) if image else None
     anonymizer = build_anonymizer(
         debug, quiet, filter=filter_name, image=image_path, audio=not no_audio, **settings

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from veil.batch import DEFAULT_CHUNK_SECONDS
 from veil.cli.anonymise import encoder_options, filter_options
 from veil.cli.options import apply_all, detection_options, known_face_options, output_options, video_options
 from veil.cli.runner import progress, report_error
@@ -31,6 +32,14 @@ from veil.settings import Settings
     help="Run on Ray (pip install 'veil[ray]'): 'auto' starts a local instance, an address joins a "
     "cluster. Default: a local pool of processes.",
 )
+@click.option(
+    "--chunk-seconds",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_CHUNK_SECONDS,
+    show_default=True,
+    help="With several workers, a video over twice this long is cut into chunks of about this "
+    "length that all workers share, covered exactly as in one pass. 0: every video whole.",
+)
 @apply_all(filter_options)
 @apply_all(encoder_options)
 @known_face_options
@@ -42,6 +51,7 @@ def batch_command(
     dest: str,
     workers: int | None,
     ray_address: str | None,
+    chunk_seconds: float,
     quiet: bool,
     debug: bool,
     filter_name: str,
@@ -62,9 +72,10 @@ def batch_command(
     try:
         Settings(**fields)  # bad settings fail here, before any worker starts
         if ray_address is None:
-            runner = PoolRunner(src, dest, fields, workers or os.cpu_count() or 1, __version__)
+            count = workers or os.cpu_count() or 1
+            runner = PoolRunner(src, dest, fields, count, __version__, chunk_seconds)
         else:
-            runner = _ray_runner(src, dest, fields, workers, ray_address)
+            runner = _ray_runner(src, dest, fields, workers, ray_address, chunk_seconds)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except VeilError as exc:
@@ -84,7 +95,9 @@ def batch_command(
         raise SystemExit(1)
 
 
-def _ray_runner(src: str, dest: str, fields: dict[str, Any], workers: int | None, address: str) -> Any:
+def _ray_runner(
+    src: str, dest: str, fields: dict[str, Any], workers: int | None, address: str, chunk_seconds: float
+) -> Any:
     from veil import __version__
 
     try:
@@ -94,4 +107,4 @@ def _ray_runner(src: str, dest: str, fields: dict[str, Any], workers: int | None
         raise click.UsageError("--ray needs Ray: pip install 'veil[ray]'") from None
     from veil.batch.ray_runner import RayRunner
 
-    return RayRunner(src, dest, fields, workers, __version__, address)
+    return RayRunner(src, dest, fields, workers, __version__, address, chunk_seconds)

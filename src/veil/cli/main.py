@@ -13,6 +13,7 @@ from veil import __version__
 from veil.cli.anonymise import anonymize_command
 from veil.cli.batch import batch_command
 from veil.cli.detect import detect_command
+from veil.cli.escrow import keygen_command, reveal_command
 from veil.cli.eval import eval_group
 from veil.cli.gallery import gallery_group
 from veil.cli.identify import identify_command
@@ -53,6 +54,8 @@ def main() -> None:
       veil eval detect --dataset wider/        AP, recall, precision on your own ground truth
       veil review media/ -o out/      check and fix every face in a local web page, then export
       veil batch media/ --dest out/   a resumable job on a pool of processes (reruns skip what is done)
+      veil keygen --out keys/         an escrow key pair; then veil photo.jpg --escrow keys/escrow.pub
+      veil reveal out.jpg --key keys/escrow.key -o shown.png   restore sealed faces (audited)
     """
 
 
@@ -65,5 +68,7 @@ for command in (
     review_command,
     apply_command,
     batch_command,
+    keygen_command,
+    reveal_command,
 ):
     main.add_command(command)

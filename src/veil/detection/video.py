@@ -205,27 +205,38 @@ class VideoSearch:
         """Whether `detect` uses the boxes tracks expect (only zoom does)."""
         return bool(self.zooms)
 
-    def detect(self, frame: np.ndarray, expected: np.ndarray | None = None) -> Faces:
+    def detect(
+        self, frame: np.ndarray, expected: np.ndarray | None = None, sweep_index: int | None = None
+    ) -> Faces:
         """Faces in the next frame of a video, each labelled with the pass that found it.
 
         ``expected``: ``(N, 4)`` boxes where tracks predict a face in this frame.
+        ``sweep_index``: which sweep tile this frame gets (default: the calls so far).
         """
+        return self.around(frame, self.full_frame(frame, sweep_index), expected)
+
+    def full_frame(self, frame: np.ndarray, sweep_index: int | None = None) -> Faces:
+        """The scan and sweep passes alone: they need no tracks, so chunks of a video can run
+        them apart (`veil.batch.chunked`); `around` then finishes the frame."""
         start = time.perf_counter()
         found = [_labelled(scan.detect(frame), "scan") for scan in self.scans]
         scanned = time.perf_counter()
         if self.sweep is not None:
-            found.append(_labelled(self.sweep.detect(self._swept, frame), "sweep"))
-            self._swept += 1
-        swept = time.perf_counter()
-        faces = Faces.concat(found)
+            index = self._swept if sweep_index is None else sweep_index
+            found.append(_labelled(self.sweep.detect(index, frame), "sweep"))
+            self._swept = index + 1
+        self.seconds["scan"] += scanned - start
+        self.seconds["sweep"] += time.perf_counter() - scanned
+        return Faces.concat(found)
+
+    def around(self, frame: np.ndarray, faces: Faces, expected: np.ndarray | None = None) -> Faces:
+        """``faces`` (from `full_frame`) plus the zoom's around every ``expected`` box they lack, merged."""
+        start = time.perf_counter()
         if expected is not None and len(expected) and self.zooms:
             expected = self._not_yet_found(expected, faces)
             around = [_labelled(zoom.detect_around(frame, expected), "zoom") for zoom in self.zooms]
             faces = Faces.concat([faces, *around])
-        zoomed = time.perf_counter()
-        self.seconds["scan"] += scanned - start
-        self.seconds["sweep"] += swept - scanned
-        self.seconds["zoom"] += zoomed - swept
+        self.seconds["zoom"] += time.perf_counter() - start
         if not len(faces):
             return _labelled(Faces.empty(with_landmarks=True), "scan")
         return faces.nms(MERGE_IOU)

@@ -227,6 +227,24 @@ class VideoReader:
             raise RuntimeError("VideoReader.frames() can be called only once")
         return prefetch(self._decode(first), depth=4)
 
+    def frames_from(self, pts: int) -> Iterator[Frame]:
+        """Frames from the keyframe at or before ``pts`` (in the stream's time base) onwards, upright.
+
+        For reading a stretch of a file (`veil.batch.chunked`), instead of `frames`:
+        every index is -1 (the caller knows where the stretch is) and a decoding
+        error raises `MediaError`.
+        """
+        self._first = None
+        time_base = self.stream.time_base or Fraction(1, 1000)
+        turns = self.rotation // 90
+        try:
+            self.container.seek(pts, stream=self.stream, backward=True, any_frame=False)
+            for frame in self.container.decode(self.stream):
+                time = float(frame.pts * time_base) if frame.pts is not None else 0.0
+                yield Frame(-1, upright_bgr(frame, turns), frame.pts, time)
+        except AV_ERRORS as exc:
+            raise MediaError(self.path, f"cannot decode from {pts} ({describe_av_error(exc)})") from None
+
     def _decode(self, first: av.VideoFrame) -> Iterator[Frame]:
         time_base = self.stream.time_base or Fraction(1, 1000)
         turns = self.rotation // 90

@@ -7,7 +7,7 @@ the whole video is written; a failure removes it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -212,6 +212,49 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def join_parts(parts: Sequence[Path], output: Path, source: str | Path, audio: bool = True) -> None:
+    """Join videos encoded apart from consecutive stretches of ``source`` into ``output``, atomically,
+    copying their packets (nothing is encoded twice) and ``source``'s audio.
+
+    The parts must come from one encoder with one set of options (`veil.batch.chunked`
+    writes them with `VideoWriter`), so that the first part's parameter sets serve all.
+    """
+    spec = OUTPUT_CONTAINERS[output.suffix.lower()]
+    temp = temporary_beside(output)
+    inputs: list[Any] = []
+    try:
+        with VideoReader(source) as reader:
+            container = av.open(str(temp), "w")
+            inputs = [av.open(str(part)) for part in parts]
+            stream = container.add_stream_from_template(inputs[0].streams.video[0])
+            if reader.rotation:
+                stream.set_display_rotation((-reader.rotation) % 360)
+            shift = max(0.0, -reader.start_time)
+            copier = _AudioCopier(container, reader, spec, shift) if audio else None
+            for part in inputs:
+                for packet in part.demux(part.streams.video[0]):
+                    if packet.dts is None:
+                        continue  # the demuxer's end-of-stream marker
+                    if copier is not None and packet.pts is not None and packet.time_base is not None:
+                        copier.mux_until(float(packet.pts * packet.time_base))
+                    packet.stream = stream
+                    container.mux(packet)
+            if copier is not None:
+                copier.mux_until(float("inf"))
+            container.close()
+        commit(temp, output)
+    except AV_ERRORS as exc:
+        discard(temp)
+        raise MediaError(output, f"cannot join the video's chunks ({describe_av_error(exc)})") from None
+    except BaseException:
+        discard(temp)
+        raise
+    finally:
+        for part in inputs:
+            with contextlib.suppress(*AV_ERRORS):
+                part.close()
 
 
 class _AudioCopier:

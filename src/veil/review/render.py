@@ -20,12 +20,15 @@ import cv2
 import numpy as np
 
 from veil.errors import MediaError
+from veil.escrow.seal import recipients_of
+from veil.escrow.sidecar import Sealer
 from veil.faces import Faces
-from veil.files import write_json
-from veil.filters import Filter
+from veil.files import discard, write_json
+from veil.filters import Filter, RegionFilter
 from veil.media.images import read_photo, write_image
 from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
 from veil.media.video_writer import VideoWriter
+from veil.report import Region
 from veil.review.document import ReviewDocument
 from veil.settings import Settings
 
@@ -91,6 +94,22 @@ class Hider:
             self.filters[name] = replace(self.settings, filter=name, mask_scale=None).make_filter()
         return self.filters[name]
 
+    def sealed(self, pixels: np.ndarray, faces: list[dict[str, Any]]) -> tuple[list[str], list[Region]]:
+        """For escrow: each hidden face's id (its track, or its own id) and the region its filter
+        changes (its mask's bounding box, or the box)."""
+        height, width = pixels.shape[:2]
+        ids: list[str] = []
+        regions: list[Region] = []
+        for face in faces:
+            if face["action"] == "hide":
+                chosen = self.filter(face["filter"])
+                x1, y1, x2, y2 = (int(v) for v in face["box"])
+                box = Faces(np.asarray([face["box"]], np.float32), np.ones(1, np.float32))
+                covered = chosen.regions(box, width, height) if isinstance(chosen, RegionFilter) else None
+                ids.append(str(face["track"] or face["id"]))
+                regions.append(covered[0] if covered else (x1, y1, x2, y2))
+        return ids, regions
+
     def apply(self, pixels: np.ndarray, faces: list[dict[str, Any]]) -> np.ndarray:
         groups: dict[str | None, list[list[float]]] = defaultdict(list)
         for face in faces:
@@ -117,12 +136,7 @@ def export(
         started = time.perf_counter()
         try:
             faces = review.faces_by_frame(entry["id"])
-            if entry["kind"] == "photo":
-                photo = read_photo(entry["path"], settings.max_pixels)
-                hidden = hider.apply(photo.pixels, faces.get(0, []))
-                write_image(entry["output"], photo.with_pixels(hidden), keep_metadata=settings.keep_metadata)
-            else:
-                _export_video(entry, faces, hider, settings)
+            _export_file(entry, faces, hider, settings)
         except (MediaError, OSError) as exc:
             errors.append({"path": entry["path"], "error": str(getattr(exc, "reason", exc))})
         else:
@@ -149,15 +163,46 @@ def export(
     return report
 
 
-def _export_video(
+def _export_file(
     entry: dict[str, Any], faces: dict[int, list[dict[str, Any]]], hider: Hider, settings: Settings
+) -> None:
+    """One reviewed file written; with ``--escrow``, its sidecar too (or neither)."""
+    output = Path(entry["output"])
+    sealer = Sealer(output, recipients_of(settings.escrow)) if settings.escrow else None
+    try:
+        if entry["kind"] == "photo":
+            photo = read_photo(entry["path"], settings.max_pixels)
+            hidden = hider.apply(photo.pixels, faces.get(0, []))
+            if sealer is not None:
+                sealer.add(0, photo.pixels, *hider.sealed(photo.pixels, faces.get(0, [])))
+            write_image(output, photo.with_pixels(hidden), keep_metadata=settings.keep_metadata)
+        else:
+            _export_video(entry, faces, hider, settings, sealer)
+        if sealer is not None:
+            sealer.finish(output, entry["kind"], entry["width"], entry["height"], entry.get("frames") or 1)
+    except BaseException:
+        if sealer is not None:
+            sealer.abort()
+            discard(output)
+        raise
+
+
+def _export_video(
+    entry: dict[str, Any],
+    faces: dict[int, list[dict[str, Any]]],
+    hider: Hider,
+    settings: Settings,
+    sealer: Sealer | None,
 ) -> None:
     with (
         VideoReader(entry["path"], max_pixels=settings.max_pixels) as reader,
         VideoWriter(entry["output"], reader, settings.encoder) as writer,
     ):
         for frame in reader.frames():
-            writer.write(hider.apply(frame.pixels, faces.get(frame.index, [])), frame.pts)
+            shown = faces.get(frame.index, [])
+            writer.write(hider.apply(frame.pixels, shown), frame.pts)
+            if sealer is not None:
+                sealer.add(frame.index, frame.pixels, *hider.sealed(frame.pixels, shown))
         incomplete = reader.incomplete()
         if incomplete is not None:
             raise incomplete
