@@ -24,9 +24,9 @@ from veil.faces import Faces
 from veil.filters import Filter, RegionFilter
 from veil.media.discovery import partial_output
 from veil.media.images import Pages, read_image, read_photo, write_image
-from veil.media.video import Frame, VideoReader, check_frame_size, is_video, probe_video
+from veil.media.video import Frame, VideoReader, is_video
 from veil.media.video_writer import VideoWriter
-from veil.memory import check_video_memory, default_budget
+from veil.memory import check_video_fits
 from veil.recognition.policy import KnownFaces
 from veil.report import FileRecord, FrameRecord, Region
 from veil.settings import Settings
@@ -292,10 +292,8 @@ class Anonymizer:
         records: list[FrameRecord] = []
         warnings: list[str] = []
         if output is not None:
-            width, height, frames = probe_video(source)
-            check_frame_size(source, width, height, self.settings.max_pixels)
-            budget = self.settings.max_memory or default_budget()
-            check_video_memory(source, width, height, frames, self.settings.memory, budget)
+            settings = self.settings
+            check_video_fits(source, settings.max_pixels, settings.memory, settings.max_memory)
         with VideoReader(source, max_pixels=self.settings.max_pixels) as reader:
             info = reader.info
             writer = VideoWriter(output, reader, self.settings.encoder) if output is not None else None

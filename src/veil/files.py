@@ -10,6 +10,7 @@ temporary file.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import hashlib
 import json
 import os
@@ -153,6 +154,15 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
 def write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically."""
     write_atomic(path, json.dumps(data, indent=1) + "\n")
+
+
+def local_user() -> str:
+    """Who runs veil, for audit trails (review changes, reveals); ``unknown`` where the
+    account has no name (a container without a passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def file_sha256(path: str | Path) -> str:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from veil.errors import MediaError
+from veil.media.video import check_frame_size, probe_video
 
 BASE_BYTES = 300 * 2**20  # models, libraries and Python
 WORK_BYTES_PER_PIXEL = 8  # decoder surfaces and the filter's working copies of one frame
@@ -76,6 +78,14 @@ def check_video_memory(
         f"{width}x{height} frames with --memory {memory} need about {gib(need)}, more than the "
         f"{gib(budget)} budget; {advice} --max-memory",
     )
+
+
+def check_video_fits(source: str | Path, max_pixels: int | None, memory: int, max_memory: int | None) -> None:
+    """Refuse a video from its headers alone, before FFmpeg decodes a frame: frames over
+    ``max_pixels`` first, then an estimated peak over ``max_memory`` (default: `default_budget`)."""
+    width, height, frames = probe_video(source)
+    check_frame_size(source, width, height, max_pixels)
+    check_video_memory(source, width, height, frames, memory, max_memory or default_budget())
 
 
 def gib(size: int) -> str:

@@ -36,9 +36,9 @@ from veil.errors import MediaError
 from veil.faces import Faces
 from veil.filters import Filter
 from veil.media.discovery import partial_output
-from veil.media.video import AV_ERRORS, Frame, VideoReader, check_frame_size, probe_video
+from veil.media.video import AV_ERRORS, Frame, VideoReader
 from veil.media.video_writer import VideoWriter, join_parts
-from veil.memory import check_video_memory, default_budget
+from veil.memory import check_video_fits
 from veil.report import FrameRecord
 from veil.threads import prefetch
 
@@ -150,10 +150,7 @@ def track_whole(
 ) -> Tracked:
     """Phase 2: zoom, tracking and decisions over the whole video, in order, from the chunks' scans."""
     settings = anonymizer.settings
-    width, height, frames = probe_video(source)
-    check_frame_size(source, width, height, settings.max_pixels)
-    budget = settings.max_memory or default_budget()
-    check_video_memory(source, width, height, frames, settings.memory, budget)
+    check_video_fits(source, settings.max_pixels, settings.memory, settings.max_memory)
     stateful = callable(getattr(anonymizer.filter, "reset", None))
     hide: dict[int, Faces] = {}
     records: list[FrameRecord] = []

@@ -24,7 +24,8 @@ from veil.errors import VeilError
 
 
 class _RayWorker:
-    """A Ray Data actor: loads the models once, then anonymises one staged item per row."""
+    """A Ray actor that loads the models once: under Ray Data it anonymises one staged item
+    per row (`__call__`); as a plain actor it runs the phases of a chunked video (`call`)."""
 
     def __init__(self, settings: dict[str, Any], threads: int) -> None:
         _load(settings, threads)
@@ -35,13 +36,6 @@ class _RayWorker:
             for source, output in zip(batch["source"], batch["output"], strict=True)
         ]
         return {"index": batch["index"], "result": np.asarray(results, dtype=object)}
-
-
-class _RayActor:
-    """A Ray actor for the phases of a chunked video: loads the models once, runs what it is sent."""
-
-    def __init__(self, settings: dict[str, Any], threads: int) -> None:
-        _load(settings, threads)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
@@ -133,7 +127,7 @@ class RayRunner(PoolRunner):
         from ray.util import ActorPool
 
         workers, threads = self._share()
-        actor: Any = ray.remote(num_cpus=threads)(_RayActor)
+        actor: Any = ray.remote(num_cpus=threads)(_RayWorker)
         actors = [actor.remote(self.settings, threads) for _ in range(workers)]
         pool = ActorPool(actors)
 

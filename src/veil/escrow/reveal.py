@@ -7,7 +7,6 @@ once more to restore the chosen regions as the output is decoded.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import socket
@@ -22,7 +21,7 @@ import pyrage
 
 from veil.escrow.keys import EscrowError
 from veil.escrow.sidecar import SealedRegion, read_manifest, sealed_regions, sidecar_path
-from veil.files import file_sha256
+from veil.files import file_sha256, local_user
 from veil.media.images import read_photo, write_image
 from veil.media.video import VideoReader
 from veil.media.video_writer import EncoderSettings, VideoWriter
@@ -83,7 +82,7 @@ def audit(log: Path, output: Path, manifest: dict[str, Any], selection: Selectio
     faces = sorted(selection.faces) if selection.faces is not None else manifest["faces"]
     entry = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "user": getpass.getuser(),
+        "user": local_user(),
         "host": socket.gethostname(),
         "output": str(output.resolve()),
         "output_sha256": manifest["output"]["sha256"],
@@ -161,15 +160,13 @@ def _reveal_video(
     count = 0
     with VideoReader(output) as reader, VideoWriter(revealed, reader, encoder) as writer:
         decoded = 0
-        for frame in reader.frames():
-            pixels = frame.pixels
+        for frame in reader.frames():  # each frame's pixels are a fresh array: pasted into in place
             while pending is not None and pending.frame <= frame.index:
                 if pending.frame == frame.index:
-                    pixels = pixels if pixels is not frame.pixels else pixels.copy()
-                    _paste(pixels, pending)
+                    _paste(frame.pixels, pending)
                     count += 1
                 pending = next(regions, None)
-            writer.write(pixels, frame.pts)
+            writer.write(frame.pixels, frame.pts)
             decoded += 1
         if decoded != frames:
             raise EscrowError(output, f"{decoded} frames decoded where {frames} were sealed")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,23 @@ def recipients_of(values: tuple[str, ...]) -> list[pyrage.x25519.Recipient]:
     return load_recipients(values)
 
 
+@contextlib.contextmanager
+def sealing(output: Path, escrow: Sequence[str]) -> Iterator[Sealer | None]:
+    """A `Sealer` for ``output`` (None without ``--escrow``). If the block fails, the sidecar and
+    the output are both removed: an output whose faces cannot be revealed would break what
+    escrow promised."""
+    if not escrow:
+        yield None
+        return
+    sealer = Sealer(output, recipients_of(tuple(escrow)))
+    try:
+        yield sealer
+    except BaseException:
+        sealer.abort()
+        discard(sealer.bound or output)
+        raise
+
+
 def process_sealed(
     anonymizer: Anonymizer,
     source: str | Path,
@@ -36,38 +54,26 @@ def process_sealed(
 
     Each face is sealed inside the region its mask covered (its box, for box
     filters); a face's id is its index in a photo and its track id in a video.
-    A failure to seal removes the output too: an output whose faces cannot be
-    revealed would break what escrow promised.
     """
-    recipients = recipients_of(tuple(anonymizer.settings.escrow))
-    sealer = Sealer(Path(output), recipients)
+    with sealing(Path(output), anonymizer.settings.escrow) as sealer:
+        assert sealer is not None, "process_file seals only with --escrow"
 
-    def observe(index: int, pixels: np.ndarray, result: FrameResult) -> None:
-        hidden = np.flatnonzero(
-            result.faces.hide if result.faces.hide is not None else np.ones(len(result.faces), bool)
-        )
-        tracks = result.faces.track_id
-        ids = [str(int(tracks[i])) if tracks is not None else str(i) for i in hidden]
-        sealer.add(index, pixels, ids, [result.regions[i] for i in hidden])
+        def observe(index: int, pixels: np.ndarray, result: FrameResult) -> None:
+            faces = result.faces
+            hidden = np.flatnonzero(faces.hide if faces.hide is not None else np.ones(len(faces), bool))
+            ids = [str(int(faces.track_id[i])) if faces.track_id is not None else str(i) for i in hidden]
+            sealer.add(index, pixels, ids, [result.regions[i] for i in hidden])
 
-    written: Path | None = None
-    try:
         if is_video(source):
             record = anonymizer.process_video(source, output, on_frame, observe=observe)
         else:
             record = anonymizer.process_photo(source, output, observe=observe)
-        written = record.output
-        if written is None:
+        if record.output is None:
             raise EscrowError(source, "nothing was written to seal")
+        sealer.bound = record.output  # NAME_partial.EXT: removed too if what follows fails
         if record.frames is not None and not is_video(source):
             raise EscrowError(source, "escrow of multi-frame images (animations, pages) is not supported yet")
+        kind = "video" if record.frames is not None else "photo"
         frames = len(record.frames) if record.frames is not None else 1
-        sealer.finish(
-            written, "video" if record.frames is not None else "photo", record.width, record.height, frames
-        )
-    except BaseException:
-        sealer.abort()
-        if written is not None:
-            discard(written)
-        raise
+        sealer.finish(record.output, kind, record.width, record.height, frames)
     return record

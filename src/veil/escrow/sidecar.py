@@ -58,6 +58,7 @@ class Sealer:
 
     def __init__(self, output: Path, recipients: Sequence[pyrage.x25519.Recipient]) -> None:
         self.output = output
+        self.bound: Path | None = None  # the output `finish` bound the sidecar to (maybe renamed)
         self._temp = temporary_beside(sidecar_path(output))
         self._regions: list[dict[str, Any]] = []
         self._sink = open(self._temp, "wb")  # noqa: SIM115 (closed in finish/abort)
@@ -101,7 +102,7 @@ class Sealer:
         info.size = len(data)
         try:
             self._tar.addfile(info, io.BytesIO(data))
-        except (BrokenPipeError, OSError):
+        except OSError:  # a broken pipe: the encryption stopped
             raise EscrowError(self.output, f"cannot seal ({self._reason()})") from None
 
     def _reason(self) -> str:
@@ -110,6 +111,7 @@ class Sealer:
 
     def finish(self, output: Path, kind: str, width: int, height: int, frames: int) -> Path:
         """Bind the sidecar to ``output`` (its final name and bytes), close it and move it into place."""
+        self.bound = output
         manifest = {
             "format": FORMAT,
             "kind": kind,

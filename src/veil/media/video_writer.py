@@ -63,6 +63,15 @@ class EncoderSettings:
     audio: bool = True
 
 
+def start_shift(reader: VideoReader) -> float:
+    """Seconds added to every timestamp written from ``reader``'s source, video and audio alike.
+
+    A source that starts before 0 s is shifted to start at 0: an MP4 edit list
+    would otherwise hide what comes before 0, and players would drop it.
+    """
+    return max(0.0, -reader.start_time)
+
+
 class VideoWriter:
     """Encodes frames to ``path`` (atomically), copying audio from ``source`` as it goes.
 
@@ -88,9 +97,7 @@ class VideoWriter:
         self.spec = OUTPUT_CONTAINERS[suffix]
         self.reader = reader
         self.turns = reader.rotation // 90 if reader is not None else 0
-        # A source that starts before 0 s is shifted to start at 0, video and audio alike: an MP4
-        # edit list would otherwise hide what comes before 0, and players would drop it.
-        self.shift = max(0.0, -reader.start_time) if reader is not None else 0.0
+        self.shift = start_shift(reader) if reader is not None else 0.0
         self._temp = temporary_beside(self.path)
         try:
             self.container = av.open(str(self._temp), "w")
@@ -231,8 +238,7 @@ def join_parts(parts: Sequence[Path], output: Path, source: str | Path, audio: b
             stream = container.add_stream_from_template(inputs[0].streams.video[0])
             if reader.rotation:
                 stream.set_display_rotation((-reader.rotation) % 360)
-            shift = max(0.0, -reader.start_time)
-            copier = _AudioCopier(container, reader, spec, shift) if audio else None
+            copier = _AudioCopier(container, reader, spec, start_shift(reader)) if audio else None
             for part in inputs:
                 for packet in part.demux(part.streams.video[0]):
                     if packet.dts is None:

@@ -11,7 +11,6 @@ browser (or veil) can stop at any moment and reopening restores the review.
 
 from __future__ import annotations
 
-import getpass
 import json
 import threading
 import time
@@ -24,7 +23,7 @@ import numpy as np
 
 from veil.errors import MediaError
 from veil.faces import Faces
-from veil.files import write_json
+from veil.files import local_user, write_json
 from veil.report import FileRecord
 from veil.tracking import FILL_SOURCE
 
@@ -33,13 +32,6 @@ FORMAT = "veil-review/1"
 UNSURE_SCORE = 0.5
 """Faces scoring below this, and faces only tracking placed, make a frame uncertain."""
 ACTIONS = ("hide", "keep")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _box(value: Any, width: int, height: int) -> list[float]:
@@ -226,7 +218,7 @@ class ReviewDocument:
             yield entry, details
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             self.data["changes"].append(
-                {"time": stamp, "user": _user(), "file": file_id, "op": op, **details}
+                {"time": stamp, "user": local_user(), "file": file_id, "op": op, **details}
             )
             self.save()
 

@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 
 from veil.errors import MediaError
-from veil.escrow.seal import recipients_of
+from veil.escrow.seal import sealing
 from veil.escrow.sidecar import Sealer
 from veil.faces import Faces
-from veil.files import discard, write_json
+from veil.files import write_json
 from veil.filters import Filter, RegionFilter
 from veil.media.images import read_photo, write_image
 from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
@@ -168,8 +168,7 @@ def _export_file(
 ) -> None:
     """One reviewed file written; with ``--escrow``, its sidecar too (or neither)."""
     output = Path(entry["output"])
-    sealer = Sealer(output, recipients_of(settings.escrow)) if settings.escrow else None
-    try:
+    with sealing(output, settings.escrow) as sealer:
         if entry["kind"] == "photo":
             photo = read_photo(entry["path"], settings.max_pixels)
             hidden = hider.apply(photo.pixels, faces.get(0, []))
@@ -180,11 +179,6 @@ def _export_file(
             _export_video(entry, faces, hider, settings, sealer)
         if sealer is not None:
             sealer.finish(output, entry["kind"], entry["width"], entry["height"], entry.get("frames") or 1)
-    except BaseException:
-        if sealer is not None:
-            sealer.abort()
-            discard(output)
-        raise
 
 
 def _export_video(
