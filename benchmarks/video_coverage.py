@@ -22,12 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
 from veil.anonymizer import Anonymizer
+from veil.detection.thresholds import default_threshold
+from veil.detection.video import VideoSearch
 from veil.evaluation import load_detection_dataset, masked_area, uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
@@ -52,8 +55,20 @@ MODES = [  # label, tracking mode, memory, detect every n-th frame, threshold
     ("both, memory 10, detect every 2nd frame", "both", 10, 2, 0.2),
     ("both, memory 10, detect every 3rd frame", "both", 10, 3, 0.2),
 ]
-RECIPE_ROWS = {  # the whole video path (recipe + tracking) of a profile, as `veil clip.mp4` runs it
-    "**balanced video recipe: scan + sweep + zoom, memory 10 (veil default)**": "balanced",
+
+
+def balanced_before_centerface_scan() -> Anonymizer:
+    """balanced as it was until CenterFace joined its scan, with the look-ahead of then (10)."""
+    from video_recipes import OLD
+
+    return Anonymizer(detector=VideoSearch(OLD, default_threshold("balanced", video=True)), memory=10)
+
+
+RECIPE_ROWS: dict[str, Callable[[], Anonymizer]] = {  # a whole video path (recipe + tracking)
+    "balanced video recipe until CenterFace joined its scan (scan YuNet 0.5x + sweep + zoom), memory 10": (
+        balanced_before_centerface_scan
+    ),
+    "**balanced video recipe: scan + sweep + zoom, memory 15 (veil default)**": lambda: Anonymizer(),
 }
 
 
@@ -116,7 +131,7 @@ def main() -> None:
     # detect once at the lowest threshold of any row; each row keeps the faces above its own
     anonymizer = Anonymizer(detector=args.detector, threshold=min(m[4] for m in MODES))
     spec = anonymizer.filter.mask if hasattr(anonymizer.filter, "mask") else MaskSpec()
-    recipes = {label: Anonymizer(profile=profile) for label, profile in RECIPE_ROWS.items()}
+    recipes = {label: make() for label, make in RECIPE_ROWS.items()}
     labels = [label for label, *_ in MODES] + list(RECIPE_ROWS)
     results: dict = {}
     for set_name, relative in SETS.items():
@@ -205,8 +220,8 @@ def write(results: dict, args: argparse.Namespace) -> None:
         "# Video coverage on moving-camera clips with exact ground truth\n\n"
         f"`python benchmarks/video_coverage.py --images {args.images} --frames {args.frames}` "
         f"({machine_line()}); the tracking rows share one detection per frame: `{args.detector}` at 1x. "
-        "The recipe rows run a profile's whole video path (its recipe's scan, sweep and zoom, "
-        "with tracking), as `veil clip.mp4` does. "
+        "The recipe rows run a whole video path (a recipe's scan, sweep and zoom, with tracking), "
+        "as `veil clip.mp4` does. "
         "The deface row runs the same CenterFace model at deface's threshold, frame by frame, "
         "with deface's larger mask (an ellipse over the box grown 1.6x), as deface does.\n\n"
         f"{table}\n\nFrames {FRAME[0]}x{FRAME[1]}; pan, zoom, shake, motion blur and JPEG q40. "

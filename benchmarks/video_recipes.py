@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from veil.anonymizer import Anonymizer
@@ -19,10 +20,16 @@ from veil.detection.profiles import VIDEO_RECIPES
 from veil.detection.thresholds import default_threshold
 from veil.detection.video import VideoRecipe, VideoSearch
 from veil.report import build_report
+from veil.tracking import DEFAULT_MEMORY
 
 CF, YN = "centerface", "yunet"
+OLD = replace(VIDEO_RECIPES["balanced"], scan=(Member(YN, 0.5),))
+"""balanced before CenterFace joined its scan: scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px."""
+
 RECIPES: dict[str, VideoRecipe] = {
-    "before: CenterFace 1x every frame (balanced until issue 14)": VideoRecipe(scan=(Member(CF, 1.0),)),
+    "before: CenterFace 1x every frame, memory 10 (balanced until issue 14)": VideoRecipe(
+        scan=(Member(CF, 1.0),)
+    ),
     "CenterFace sweep 2x + zoom, no scan": VideoRecipe(
         scan=(), sweep=Member(CF, 2.0), sweep_share=0.5, sweep_side=2048, zoom=(CF,), zoom_hits=2,
         zoom_score=0.5,
@@ -43,19 +50,30 @@ RECIPES: dict[str, VideoRecipe] = {
         scan=(Member(YN, 0.5),), sweep=Member(CF, 1.5), sweep_share=0.5, sweep_side=2048, zoom=(CF,),
         zoom_side=96, zoom_hits=3, zoom_score=0.6, zoom_skip=0.5,
     ),
-    "balanced with its YuNet sweep at 0.4 of a frame": VideoRecipe(
-        scan=(Member(YN, 0.5),), sweep=Member(YN, 2.0), sweep_share=0.4, sweep_side=2048, zoom=(CF,),
-        zoom_side=96, zoom_hits=3, zoom_score=0.6, zoom_skip=0.5,
+    "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px, memory 10 (balanced until CenterFace joined it)": OLD,
+    "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px": OLD,
+    "... its YuNet sweep at 0.4 of a frame": replace(OLD, sweep_share=0.4),
+    "... its YuNet sweep at 0.75 of a frame": replace(OLD, sweep_share=0.75),
+    "... its scan on every other frame": replace(OLD, scan_every=(2,)),
+    "... its scan on every other frame, its sweep at 0.75": replace(OLD, scan_every=(2,), sweep_share=0.75),
+    "... its scan at YuNet 0.75x": replace(OLD, scan=(Member(YN, 0.75),)),
+    "... zooming on more tracks (2 hits or score 0.5)": replace(OLD, zoom_hits=2, zoom_score=0.5),
+    "... zooming with CenterFace and YuNet": replace(OLD, zoom=(CF, YN)),
+    "... scanning with CenterFace at 0.5x too": replace(OLD, scan=(Member(YN, 0.5), Member(CF, 0.5))),
+    "balanced (the shipped recipe: scan YuNet 0.5x + CenterFace <=256 px, YuNet sweep 2x, zoom 96 px)": (
+        VIDEO_RECIPES["balanced"]
     ),
-    "balanced (the shipped recipe: scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px)": VIDEO_RECIPES["balanced"],
 }  # fmt: skip
 """Every recipe tried, the losers kept: benchmarks/results/video.md has a row for each."""
+
+MEMORY = {row: 10 for row in RECIPES if "memory 10" in row}
+"""Rows that run with the old default look-ahead (the rest take today's, `DEFAULT_MEMORY`)."""
 
 
 def main() -> None:
     name, clip, out, report = sys.argv[1:5]
     search = VideoSearch(RECIPES[name], default_threshold("balanced", video=True))
-    anonymizer = Anonymizer(detector=search)
+    anonymizer = Anonymizer(detector=search, memory=MEMORY.get(name, DEFAULT_MEMORY))
     record = anonymizer.process_file(clip, out)
     Path(report).write_text(json.dumps(build_report([record], [], anonymizer.to_json())))
     frames = max(1, len(record.frames))

@@ -30,7 +30,7 @@ from veil.memory import check_video_fits
 from veil.recognition.policy import KnownFaces
 from veil.report import FileRecord, FrameRecord, Region
 from veil.settings import Settings
-from veil.threads import prefetch
+from veil.threads import ordered_map, prefetch, search_threads
 from veil.tracking import FILL_SOURCE, TemporalCoverage
 
 FrameCallback = Callable[[int, int | None], None]
@@ -218,43 +218,55 @@ class Anonymizer:
         Yields each frame with every face to cover in it, detected or filled in
         from its track, ``memory`` frames after it went in (the look-ahead).
 
-        ``scanned``: `full_frame` results already found elsewhere, by frame pts:
+        ``scanned``: `full_frames` results already found elsewhere, by frame pts:
         ``(index, faces)``; a frame whose index differs is searched again.
         """
         coverage = TemporalCoverage(self.settings.memory, self.settings.tracking)
         held: dict[int, Frame] = {}
-        every = self.settings.detect_every
         search = self.video_detector
+        searched = self.full_frames(frames, scanned)
         try:
-            for frame in frames:
+            for frame, full in searched:
                 held[frame.index] = frame
-                if frame.index % every:
-                    found = Faces.empty()
-                else:
-                    prior = scanned.get(frame.pts) if scanned and frame.pts is not None else None
-                    full = prior[1] if prior and prior[0] == frame.index else self.full_frame(frame)
-                    found = full
-                    if isinstance(search, VideoSearch):
-                        expected = None
-                        if search.wants_expected:  # only zoom uses them: `fast` skips predicting
-                            recipe = search.recipe
-                            expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
-                        found = search.around(frame.pixels, full, expected)
+                found = Faces.empty() if full is None else full
+                if full is not None and isinstance(search, VideoSearch):
+                    expected = None
+                    if search.wants_expected:  # only zoom uses them: `fast` skips predicting
+                        recipe = search.recipe
+                        expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
+                    found = search.around(frame.pixels, full, expected)
                 for index, faces in coverage.push(frame.index, found):
                     yield held.pop(index), faces
             for index, faces in coverage.flush():
                 yield held.pop(index), faces
         finally:
+            searched.close()
             close = getattr(frames, "close", None)
             if callable(close):
                 close()  # stopped early: stop the decoder too
 
-    def full_frame(self, frame: Frame) -> Faces:
-        """The part of a video frame's search that needs no tracks (all of it, but zoom)."""
-        search = self.video_detector
-        if isinstance(search, VideoSearch):
-            return search.full_frame(frame.pixels, frame.index // self.settings.detect_every)
-        return search.detect(frame.pixels)
+    def full_frames(
+        self, frames: Iterable[Frame], scanned: Mapping[int, tuple[int, Faces]] | None = None
+    ) -> Generator[tuple[Frame, Faces | None], None, None]:
+        """Each frame with the part of its search that needs no tracks (all of it, but zoom), or None
+        where ``--detect-every`` skips it; several frames at once where the models allow it.
+
+        ``scanned``: results already found elsewhere, by pts: ``(index, faces)``.
+        """
+        search, every = self.video_detector, self.settings.detect_every
+
+        def search_whole(frame: Frame) -> Faces | None:
+            if frame.index % every:
+                return None
+            prior = scanned.get(frame.pts) if scanned and frame.pts is not None else None
+            if prior and prior[0] == frame.index:
+                return prior[1]
+            if isinstance(search, VideoSearch):
+                return search.full_frame(frame.pixels, frame.index // every)
+            return search.detect(frame.pixels)
+
+        workers = search_threads() if isinstance(search, VideoSearch) and search.concurrent else 1
+        return ordered_map(search_whole, frames, workers, name="veil-search")
 
     def anonymize_stream(
         self, frames: Iterable[Frame], *, render: bool = True
@@ -338,15 +350,8 @@ class Anonymizer:
         if output is not None:
             assert result.pixels is not None
             write_image(output, image.with_pixels(result.pixels), keep_metadata=self.settings.keep_metadata)
-        return self._record(
-            source,
-            image.width,
-            image.height,
-            output,
-            faces=result.faces,
-            regions=result.regions,
-            warnings=image.warnings,
-        )
+        found = {"faces": result.faces, "regions": result.regions, "warnings": image.warnings}
+        return self._record(source, image.width, image.height, output, **found)
 
     def _process_pages(self, source: Path, image: Pages, output: str | Path | None) -> FileRecord:
         """Every frame of an animation (tracked, as a video) or every page of a document (each alone)."""
@@ -362,18 +367,13 @@ class Anonymizer:
         if output is not None:
             hidden = [page.with_pixels(_rendered(r)) for page, r in zip(pages, results, strict=True)]
             write_image(output, replace(image, pages=hidden), keep_metadata=self.settings.keep_metadata)
+        records = [
+            FrameRecord(i, float(t), result.faces, result.regions)
+            for i, (t, result) in enumerate(zip(times, results, strict=True))
+        ]
+        warnings = sorted({w for page in image.pages for w in page.warnings})
         first = image.pages[0]
-        return self._record(
-            source,
-            first.width,
-            first.height,
-            output,
-            frames=[
-                FrameRecord(i, float(t), result.faces, result.regions)
-                for i, (t, result) in enumerate(zip(times, results, strict=True))
-            ],
-            warnings=sorted({w for page in image.pages for w in page.warnings}),
-        )
+        return self._record(source, first.width, first.height, output, frames=records, warnings=warnings)
 
     def _record(
         self, source: str | Path, width: int, height: int, output: str | Path | None, **fields: Any

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from veil.errors import MediaError
 from veil.media.video import check_frame_size, probe_video
+from veil.threads import MAX_SEARCH_THREADS
 
 BASE_BYTES = 300 * 2**20  # models, libraries and Python
 WORK_BYTES_PER_PIXEL = 8  # decoder surfaces and the filter's working copies of one frame
-PIPELINE_FRAMES = 9  # decoded ahead (4), detected ahead (4), being filtered (1)
+PIPELINE_FRAMES = 9 + 2 * MAX_SEARCH_THREADS  # decoded (4), searched (2 a thread), tracked (4), filtered (1)
 ENCODER_BYTES_PER_PIXEL = 10  # per frame x264 holds (planes, half-pel and look-ahead copies)
 ENCODER_FRAMES = 14
 

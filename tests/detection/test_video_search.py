@@ -56,3 +56,14 @@ def test_profiles_name_their_video_recipes():
     assert labels["fast"] == "scan centerface@1x<=1024px"
     assert "sweep yunet@2x" in labels["balanced"] and "zoom centerface" in labels["balanced"]
     assert "zoom centerface+yunet" in labels["thorough"]
+
+
+def test_scan_every_other_frame_leaves_the_rest_to_the_sweep(newton):
+    frame, _ = small_face_scene(newton, face_px=60)
+    recipe = VideoRecipe(
+        scan=(Member("yunet", 1.0),), scan_every=(2,), sweep=Member("yunet", 2.0), sweep_share=1.0
+    )
+    search = VideoSearch(recipe, threshold=0.3)
+    found = [search.full_frame(frame, i) for i in range(4)]
+    assert ["scan" in (f.found_by.tolist() if len(f) else []) for f in found] == [True, False, True, False]
+    assert recipe.label.startswith("scan yunet@1x/2 + sweep")

@@ -4,7 +4,7 @@ Tracking is sequential: whether a face in frame 9,000 is covered can depend
 on a track that began in frame 1. Overlapping chunks only make that likely,
 not certain, so the work is split where it can be exactly:
 
-1. **scan** (parallel, per chunk): the full-frame passes (`VideoSearch.full_frame`:
+1. **scan** (parallel, per chunk): the full-frame passes (`Anonymizer.full_frames`:
    scan and sweep, most of the cost), which need no tracks;
 2. **track** (one worker, the whole video): decoding again, the zoom around
    tracked faces, tracking, gap filling, `--keep` votes and the per-track
@@ -119,12 +119,11 @@ def chunk_frames(reader: VideoReader, chunk: Chunk) -> Iterator[Frame]:
 
 def scan_chunk(anonymizer: Anonymizer, source: str, chunk: Chunk) -> dict[int, tuple[int, Faces]]:
     """Phase 1: the full-frame search of each frame of the chunk, by pts: ``(index, faces)``."""
-    every = anonymizer.settings.detect_every
     with VideoReader(source, max_pixels=anonymizer.settings.max_pixels) as reader:
         return {
-            frame.pts: (frame.index, anonymizer.full_frame(frame))
-            for frame in chunk_frames(reader, chunk)
-            if frame.pts is not None and frame.index % every == 0
+            frame.pts: (frame.index, faces)
+            for frame, faces in anonymizer.full_frames(chunk_frames(reader, chunk))
+            if frame.pts is not None and faces is not None
         }
 
 

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from veil.errors import DetectorUnavailable
-from veil.threads import thread_budget
+from veil.threads import model_threads
 
 CPU = "CPUExecutionProvider"
 DEVICE_PROVIDERS: dict[str, str] = {
@@ -104,7 +104,7 @@ def make_session(model: bytes | str | os.PathLike[str]) -> Any:
     # Idle worker threads must sleep, not spin: in video, the encoder and decoder
     # need the same two cores between inferences (about 6% faster end to end).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    threads = thread_budget()
+    threads = model_threads()
     if threads is not None:
         options.intra_op_num_threads = threads
     source = model if isinstance(model, bytes) else os.fspath(model)

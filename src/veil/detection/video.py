@@ -17,7 +17,9 @@ the tracker adds ``fill``). The recipes are chosen in benchmarks/results/video.m
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -30,6 +32,7 @@ from veil.detection.thresholds import default_threshold
 from veil.detection.zoom import ZOOM_CONTEXT, ZOOM_SIDE, ZoomDetector
 from veil.faces import Faces
 from veil.geometry import box_iou
+from veil.threads import models_threaded, search_threads
 
 SWEEP_OVERLAP = 24
 """Frame pixels that neighbouring sweep tiles share: the sweep is for faces smaller than
@@ -41,6 +44,9 @@ SAME_FACE_IOU = 0.3
 MERGE_IOU = 0.4
 """Boxes of one face found by several passes overlap by more than this; the best-scoring one stays."""
 
+CONCURRENT_MODELS = frozenset({"yunet", "centerface"})
+"""Models whose detectors several threads may call at once (onnxruntime sessions, libfacedetection)."""
+
 
 @dataclass(frozen=True)
 class VideoRecipe:
@@ -48,6 +54,8 @@ class VideoRecipe:
 
     Attributes:
         scan: the full-frame passes on every frame (none: the sweep alone finds new faces).
+        scan_every: per scan member, the one frame in N it runs on (missing: every frame);
+            tracks and zoom carry the frames between.
         sweep: the upscaled pass, spread over ``tiles`` frames, or None.
         sweep_share: the sweep's pixels per frame, as a share of the frame's own: an upscaled
             frame is cut into as many tiles as that takes (2x at 0.5: 8 tiles, one per frame).
@@ -61,6 +69,7 @@ class VideoRecipe:
     """
 
     scan: tuple[Member, ...] = (Member("centerface", 1.0),)
+    scan_every: tuple[int, ...] = ()
     sweep: Member | None = None
     sweep_share: float = 1.0
     sweep_side: int = 4096
@@ -76,12 +85,19 @@ class VideoRecipe:
         """A readable key, e.g. ``scan centerface@0.5x + sweep centerface@2x/4 + zoom centerface``."""
         parts = []
         if self.scan:
-            parts.append(f"scan {'+'.join(m.pass_label for m in self.scan)}")
+            runs = zip(self.scan, self.every, strict=True)
+            passes = [m.pass_label + (f"/{n}" if n > 1 else "") for m, n in runs]
+            parts.append(f"scan {'+'.join(passes)}")
         if self.sweep is not None:
             parts.append(f"sweep {self.sweep.pass_label}<={self.sweep_side}px share {self.sweep_share:g}")
         if self.zoom:
             parts.append(f"zoom {'+'.join(self.zoom)}@{self.zoom_side}px")
         return " + ".join(parts)
+
+    @property
+    def every(self) -> tuple[int, ...]:
+        """How often each scan member runs (one frame in N)."""
+        return tuple(self.scan_every[i] if i < len(self.scan_every) else 1 for i in range(len(self.scan)))
 
 
 def even_spans(length: int, count: int, overlap: int) -> list[tuple[int, int]]:
@@ -169,6 +185,12 @@ class VideoSearch:
         self._threshold = threshold
         models: dict[str, Detector] = {}
 
+        names = {m.detector for m in recipe.scan} | set(recipe.zoom)
+        if recipe.sweep is not None:
+            names.add(recipe.sweep.detector)
+        self.concurrent = names <= CONCURRENT_MODELS
+        """Whether `full_frame` may run on several frames at once (`veil.threads.ordered_map`)."""
+
         def model(name: str) -> Detector:
             if name not in models:
                 # ``threshold`` is CenterFace's; other models keep their own video default.
@@ -176,19 +198,24 @@ class VideoSearch:
                 models[name] = load_detector(name, own)
             return models[name]
 
-        self.scans = [ScaledDetector(model(m.detector), m.scale, fit_side=m.fit_side) for m in recipe.scan]
-        self.sweep = None
-        if recipe.sweep is not None:
-            self.sweep = Sweep(
-                model(recipe.sweep.detector), recipe.sweep.scale, recipe.sweep_share, recipe.sweep_side
-            )
-        self.zooms = [
-            ZoomDetector(model(name), recipe.zoom_side, recipe.zoom_context) for name in recipe.zoom
-        ]
+        # frames searched several at once keep every core busy: one core per call is enough
+        single = self.concurrent and search_threads() > 1
+        with models_threaded(1) if single else contextlib.nullcontext():
+            self.scans = [
+                ScaledDetector(model(m.detector), m.scale, fit_side=m.fit_side) for m in recipe.scan
+            ]
+            self.sweep = None
+            if recipe.sweep is not None:
+                sweep = recipe.sweep
+                self.sweep = Sweep(model(sweep.detector), sweep.scale, recipe.sweep_share, recipe.sweep_side)
+            self.zooms = [
+                ZoomDetector(model(name), recipe.zoom_side, recipe.zoom_context) for name in recipe.zoom
+            ]
         self._models = models
-        # time spent in each pass, for benchmarks/video.py
+        # time spent in each pass (summed over threads), for benchmarks/video.py
         self.seconds: dict[str, float] = {"scan": 0.0, "sweep": 0.0, "zoom": 0.0}
-        self._swept = 0  # sweep calls so far: with --detect-every, every tile still comes round
+        self._timing = threading.Lock()
+        self._swept = 0  # frames searched so far: with --detect-every, every tile still comes round
 
     @property
     def threshold(self) -> float:
@@ -219,14 +246,16 @@ class VideoSearch:
         """The scan and sweep passes alone: they need no tracks, so chunks of a video can run
         them apart (`veil.batch.chunked`); `around` then finishes the frame."""
         start = time.perf_counter()
-        found = [_labelled(scan.detect(frame), "scan") for scan in self.scans]
+        index = self._swept if sweep_index is None else sweep_index
+        self._swept = index + 1
+        runs = zip(self.scans, self.recipe.every, strict=True)
+        scans = [scan for scan, every in runs if index % every == 0]
+        found = [_labelled(scan.detect(frame), "scan") for scan in scans]
         scanned = time.perf_counter()
         if self.sweep is not None:
-            index = self._swept if sweep_index is None else sweep_index
             found.append(_labelled(self.sweep.detect(index, frame), "sweep"))
-            self._swept = index + 1
-        self.seconds["scan"] += scanned - start
-        self.seconds["sweep"] += time.perf_counter() - scanned
+        self._time("scan", scanned - start)
+        self._time("sweep", time.perf_counter() - scanned)
         return Faces.concat(found)
 
     def around(self, frame: np.ndarray, faces: Faces, expected: np.ndarray | None = None) -> Faces:
@@ -236,10 +265,14 @@ class VideoSearch:
             expected = self._not_yet_found(expected, faces)
             around = [_labelled(zoom.detect_around(frame, expected), "zoom") for zoom in self.zooms]
             faces = Faces.concat([faces, *around])
-        self.seconds["zoom"] += time.perf_counter() - start
+        self._time("zoom", time.perf_counter() - start)
         if not len(faces):
             return _labelled(Faces.empty(with_landmarks=True), "scan")
         return faces.nms(MERGE_IOU)
+
+    def _time(self, stage: str, seconds: float) -> None:
+        with self._timing:
+            self.seconds[stage] += seconds
 
     def _not_yet_found(self, expected: np.ndarray, found: Faces) -> np.ndarray:
         """The expected boxes no full-frame pass found this frame with a score of at least ``zoom_skip``."""

@@ -1,38 +1,116 @@
-"""YuNet (libfacedetection), compiled into the `yuface` wheel: fast, strong on small faces."""
+"""YuNet (libfacedetection), compiled into the `yuface` wheel: fast, strong on small faces.
+
+yuface's own binding holds Python's GIL for the whole detection (10-40 ms),
+so in video the thread that filters and encodes stood still while YuNet ran.
+Its wheel also ships libfacedetection's C entry point; calling that through
+`ctypes` releases the GIL, with bit-identical results
+(tests/detection/test_yunet.py). Where that entry point is missing (another
+yuface build), `yuface.detect` is used.
+
+libfacedetection runs on OpenMP; its idle threads are told to sleep
+(``OMP_WAIT_POLICY=PASSIVE`` unless set) rather than spin on the core the
+encoder needs: on the MOT20 clip that saved a third of the detection thread's CPU.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from veil.detection.base import as_bgr
 from veil.faces import Faces
+from veil.threads import model_threads
+
+RESULT_BYTES = 0x9000
+"""libfacedetection's result buffer: a face count, then 16 int16 per face (at most 1,152)."""
+
+_NATIVE_SYMBOL = "_Z14facedetect_cnnPhS_iii"  # facedetect_cnn(uchar*, uchar*, int, int, int)
+
+Native = Callable[[np.ndarray], np.ndarray]
+
+
+def native_detect() -> Native | None:
+    """libfacedetection's ``facedetect_cnn`` through ctypes (GIL released), or None if unavailable.
+
+    The returned function maps a contiguous BGR image to an ``(N, 16)`` int16
+    array: score in percent, ``x, y, w, h``, five landmark points, padding.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read once, when libgomp loads
+    import yuface  # loads libfacedetection's own libraries (libgomp) first
+
+    try:
+        library = ctypes.CDLL(str(Path(yuface.__file__).with_name("libfacedetection.so")))
+        function = library[_NATIVE_SYMBOL]
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+
+    threads = model_threads()
+    set_threads = _openmp_threads_setter(Path(yuface.__file__).parent) if threads else None
+
+    def detect(image: np.ndarray) -> np.ndarray:
+        if set_threads is not None:
+            set_threads(threads)  # OpenMP's thread count belongs to the calling thread
+        buffer = np.zeros(RESULT_BYTES, np.uint8)  # one per call: threads may share the detector
+        height, width = image.shape[:2]
+        if not function(buffer.ctypes.data, image.ctypes.data, width, height, image.strides[0]):
+            return np.zeros((0, 16), np.int16)
+        count = int(buffer[:4].view(np.int32)[0])
+        return buffer[4 : 4 + 32 * count].view(np.int16).reshape(count, 16).copy()
+
+    detect(np.zeros((32, 32, 3), np.uint8))  # the first call loads the weights: not from two threads
+    return detect
+
+
+def _openmp_threads_setter(package: Path) -> Callable[[int | None], None] | None:
+    """``omp_set_num_threads`` of the OpenMP runtime the yuface wheel bundles, if found."""
+    for path in sorted(package.parent.glob("yuface.libs/libgomp*.so*")):
+        try:
+            function = ctypes.CDLL(str(path))["omp_set_num_threads"]
+        except (OSError, AttributeError):
+            continue
+        function.argtypes = [ctypes.c_int]
+        function.restype = None
+        return function
+    return None
+
+
+def yuface_detect(image: np.ndarray) -> np.ndarray:
+    """The same ``(N, 16)`` result through yuface's own binding (which holds the GIL)."""
+    import yuface
+
+    # yuface warns on large frames, which we handle ourselves with --detect-scale.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        confs, xywh, points = yuface.detect(image, conf=0.0)
+    rows = np.zeros((len(confs), 16), np.int16)
+    if len(confs):
+        rows[:, 0], rows[:, 1:5], rows[:, 5:15] = confs, xywh, np.reshape(points, (-1, 10))
+    return rows
 
 
 class YuNetDetector:
-    """YuNet through `yuface`. Scores are the model's confidence in ``[0, 1]``."""
+    """YuNet through `yuface`'s library. Scores are the model's confidence in ``[0, 1]``."""
 
     name = "yunet"
 
-    def __init__(self, threshold: float = 0.5) -> None:
-        import yuface  # imported here so `import veil` stays cheap
-
-        self._detect = yuface.detect
+    def __init__(self, threshold: float = 0.5, *, native: bool = True) -> None:
+        self._detect: Native = (native_detect() if native else None) or yuface_detect
         self.threshold = threshold
 
     def detect(self, frame: np.ndarray) -> Faces:
-        # yuface scores in percent (uint16) and warns on large frames, which we
-        # handle ourselves with --detect-scale.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            confs, xywh, points = self._detect(as_bgr(frame), conf=float(self.threshold))
-        if len(confs) == 0:
+        rows = self._detect(as_bgr(frame))
+        rows = rows[rows[:, 0] > self.threshold * 100].astype(np.float32)  # yuface's own cut
+        if len(rows) == 0:
             return Faces.empty(with_landmarks=True).with_source(self.name)
-        xywh = np.asarray(xywh, np.float32).reshape(-1, 4)
-        xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
-        score = np.asarray(confs, np.float32).reshape(-1) / 100.0
-        landmarks = np.asarray(points, np.float32).reshape(-1, 5, 2)
-        faces = Faces(xyxy, score, landmarks, source=self.name)
+        xyxy = np.concatenate([rows[:, 1:3], rows[:, 1:3] + rows[:, 3:5]], axis=1)
+        score = np.divide(rows[:, 0], 100, dtype=np.float32)
+        faces = Faces(xyxy, score, rows[:, 5:15].reshape(-1, 5, 2), source=self.name)
         height, width = frame.shape[:2]
         return faces.above(self.threshold).clipped(width, height)
