@@ -29,13 +29,12 @@ import numpy as np
 
 from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data
 from veil.anonymizer import Anonymizer
-from veil.detection.thresholds import default_threshold
-from veil.detection.video import VideoSearch
 from veil.evaluation import load_detection_dataset, masked_area, uncovered
 from veil.faces import Faces
 from veil.filters import MaskSpec
 from veil.media.video import Frame
 from veil.tracking import TemporalCoverage
+from video_recipes import BEFORE_CENTERFACE_SCAN, anonymizer_for
 
 FRAME = (640, 480)
 SETS = {
@@ -57,16 +56,9 @@ MODES = [  # label, tracking mode, memory, detect every n-th frame, threshold
 ]
 
 
-def balanced_before_centerface_scan() -> Anonymizer:
-    """balanced as it was until CenterFace joined its scan, with the look-ahead of then (10)."""
-    from video_recipes import OLD
-
-    return Anonymizer(detector=VideoSearch(OLD, default_threshold("balanced", video=True)), memory=10)
-
-
 RECIPE_ROWS: dict[str, Callable[[], Anonymizer]] = {  # a whole video path (recipe + tracking)
     "balanced video recipe until CenterFace joined its scan (scan YuNet 0.5x + sweep + zoom), memory 10": (
-        balanced_before_centerface_scan
+        lambda: anonymizer_for(BEFORE_CENTERFACE_SCAN)
     ),
     "**balanced video recipe: scan + sweep + zoom, memory 15 (veil default)**": lambda: Anonymizer(),
 }

@@ -26,6 +26,11 @@ CF, YN = "centerface", "yunet"
 OLD = replace(VIDEO_RECIPES["balanced"], scan=(Member(YN, 0.5),))
 """balanced before CenterFace joined its scan: scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px."""
 
+BEFORE_CENTERFACE_SCAN = (
+    "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px, memory 10 (balanced until CenterFace joined it)"
+)
+"""The row of `OLD` with its look-ahead of then (benchmarks/video_coverage.py runs it too)."""
+
 RECIPES: dict[str, VideoRecipe] = {
     "before: CenterFace 1x every frame, memory 10 (balanced until issue 14)": VideoRecipe(
         scan=(Member(CF, 1.0),)
@@ -50,7 +55,7 @@ RECIPES: dict[str, VideoRecipe] = {
         scan=(Member(YN, 0.5),), sweep=Member(CF, 1.5), sweep_share=0.5, sweep_side=2048, zoom=(CF,),
         zoom_side=96, zoom_hits=3, zoom_score=0.6, zoom_skip=0.5,
     ),
-    "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px, memory 10 (balanced until CenterFace joined it)": OLD,
+    BEFORE_CENTERFACE_SCAN: OLD,
     "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px": OLD,
     "... its YuNet sweep at 0.4 of a frame": replace(OLD, sweep_share=0.4),
     "... its YuNet sweep at 0.75 of a frame": replace(OLD, sweep_share=0.75),
@@ -70,10 +75,17 @@ MEMORY = {row: 10 for row in RECIPES if "memory 10" in row}
 """Rows that run with the old default look-ahead (the rest take today's, `DEFAULT_MEMORY`)."""
 
 
+def anonymizer_for(row: str) -> Anonymizer:
+    """veil with row ``row``'s recipe and look-ahead in place of the balanced profile's."""
+    search = VideoSearch(RECIPES[row], default_threshold("balanced", video=True))
+    return Anonymizer(detector=search, memory=MEMORY.get(row, DEFAULT_MEMORY))
+
+
 def main() -> None:
     name, clip, out, report = sys.argv[1:5]
-    search = VideoSearch(RECIPES[name], default_threshold("balanced", video=True))
-    anonymizer = Anonymizer(detector=search, memory=MEMORY.get(name, DEFAULT_MEMORY))
+    anonymizer = anonymizer_for(name)
+    search = anonymizer.video_detector
+    assert isinstance(search, VideoSearch)
     record = anonymizer.process_file(clip, out)
     Path(report).write_text(json.dumps(build_report([record], [], anonymizer.to_json())))
     frames = max(1, len(record.frames))

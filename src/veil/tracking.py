@@ -37,8 +37,9 @@ TRACKING_MODES: tuple[TrackingMode, ...] = ("both", "forward", "off")
 
 DEFAULT_MEMORY = 15
 """Frames covered on each side of a detection: 15 rather than 10 since issue 14 (the MOT20 crowd
-clip: 101 faces left uncovered against 112, benchmarks/results/video.md; the moving-camera
-clips: fewer uncovered for a little more masked area, benchmarks/results/video_coverage.md)."""
+clip: 102 faces left uncovered against 112 with the same recipe, benchmarks/results/video.md;
+the moving-camera clips: fewer uncovered for a little more masked area,
+benchmarks/results/video_coverage.md)."""
 DEFAULT_GROWTH = 0.03
 """Filled boxes grow by this fraction of their size per frame away from a detection."""
 MAX_GROWTH = 1.6
