@@ -34,7 +34,7 @@ from veil.faces import Faces
 from veil.filters import MaskSpec
 from veil.media.video import Frame
 from veil.tracking import TemporalCoverage
-from video_recipes import BEFORE_CENTERFACE_SCAN, anonymizer_for
+from video_recipes import BEFORE_CENTERFACE_SCAN, HALF_SWEEP_ROW, anonymizer_for
 
 FRAME = (640, 480)
 SETS = {
@@ -59,6 +59,9 @@ MODES = [  # label, tracking mode, memory, detect every n-th frame, threshold
 RECIPE_ROWS: dict[str, Callable[[], Anonymizer]] = {  # a whole video path (recipe + tracking)
     "balanced video recipe until CenterFace joined its scan (scan YuNet 0.5x + sweep + zoom), memory 10": (
         lambda: anonymizer_for(BEFORE_CENTERFACE_SCAN)
+    ),
+    "balanced video recipe until its sweep grew (0.5 of a frame; CenterFace's scan copy 256 px), memory 15": (
+        lambda: anonymizer_for(HALF_SWEEP_ROW)
     ),
     "**balanced video recipe: scan + sweep + zoom, memory 15 (veil default)**": lambda: Anonymizer(),
 }

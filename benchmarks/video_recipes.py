@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 from veil.anonymizer import Anonymizer
 from veil.detection.fusion import Member
@@ -23,13 +25,22 @@ from veil.report import build_report
 from veil.tracking import DEFAULT_MEMORY
 
 CF, YN = "centerface", "yunet"
-OLD = replace(VIDEO_RECIPES["balanced"], scan=(Member(YN, 0.5),))
+BALANCED = VIDEO_RECIPES["balanced"]
+HALF_SWEEP = replace(BALANCED, scan=(Member(YN, 0.5), Member(CF, 1.0, fit_side=256)), sweep_share=0.5)
+"""balanced before its sweep grew from half a frame's pixels a frame to three quarters (and its
+CenterFace scan shrank from a copy 256 px long to 192)."""
+OLD = replace(HALF_SWEEP, scan=(Member(YN, 0.5),))
 """balanced before CenterFace joined its scan: scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px."""
 
 BEFORE_CENTERFACE_SCAN = (
     "scan YuNet 0.5x + YuNet sweep 2x + zoom 96 px, memory 10 (balanced until CenterFace joined it)"
 )
 """The row of `OLD` with its look-ahead of then (benchmarks/video_coverage.py runs it too)."""
+
+HALF_SWEEP_ROW = (
+    "scan YuNet 0.5x + CenterFace <=256 px, YuNet sweep 2x, zoom 96 px (balanced until its sweep grew)"
+)
+"""The row of `HALF_SWEEP` (benchmarks/video_coverage.py runs it too)."""
 
 RECIPES: dict[str, VideoRecipe] = {
     "before: CenterFace 1x every frame, memory 10 (balanced until issue 14)": VideoRecipe(
@@ -65,8 +76,17 @@ RECIPES: dict[str, VideoRecipe] = {
     "... zooming on more tracks (2 hits or score 0.5)": replace(OLD, zoom_hits=2, zoom_score=0.5),
     "... zooming with CenterFace and YuNet": replace(OLD, zoom=(CF, YN)),
     "... scanning with CenterFace at 0.5x too": replace(OLD, scan=(Member(YN, 0.5), Member(CF, 0.5))),
-    "balanced (the shipped recipe: scan YuNet 0.5x + CenterFace <=256 px, YuNet sweep 2x, zoom 96 px)": (
-        VIDEO_RECIPES["balanced"]
+    HALF_SWEEP_ROW: HALF_SWEEP,
+    "... YuNet run in libfacedetection (its engine until onnxruntime ran it)": HALF_SWEEP,
+    "... zooming with YuNet too": replace(HALF_SWEEP, zoom=(CF, YN)),
+    "balanced until its sweep grew, with its YuNet sweep at 0.75 of a frame": replace(
+        HALF_SWEEP, sweep_share=0.75
+    ),
+    "balanced, the shipped recipe: the sweep at 0.75 of a frame, CenterFace's scan copy 192 px long": (
+        BALANCED
+    ),
+    "balanced with CenterFace's scan copy 128 px long": replace(
+        BALANCED, scan=(Member(YN, 0.5), Member(CF, 1.0, fit_side=128))
     ),
 }  # fmt: skip
 """Every recipe tried, the losers kept: benchmarks/results/video.md has a row for each."""
@@ -74,10 +94,15 @@ RECIPES: dict[str, VideoRecipe] = {
 MEMORY = {row: 10 for row in RECIPES if "memory 10" in row}
 """Rows that run with the old default look-ahead (the rest take today's, `DEFAULT_MEMORY`)."""
 
+LIBFACEDETECTION = {row for row in RECIPES if "run in libfacedetection" in row}
+"""Rows whose YuNet runs in the wheel's libfacedetection instead of onnxruntime (same results)."""
+
 
 def anonymizer_for(row: str) -> Anonymizer:
     """veil with row ``row``'s recipe and look-ahead in place of the balanced profile's."""
-    search = VideoSearch(RECIPES[row], default_threshold("balanced", video=True))
+    engine = mock.patch("veil.detection.yunet.graph_detect", return_value=None)
+    with engine if row in LIBFACEDETECTION else nullcontext():
+        search = VideoSearch(RECIPES[row], default_threshold("balanced", video=True))
     return Anonymizer(detector=search, memory=MEMORY.get(row, DEFAULT_MEMORY))
 
 

@@ -9,8 +9,11 @@ start to file written), interleaved round by round on each clip of ../shared/dat
 and report the median. The "before" row is the pipeline as it was until issue 14's last
 change: YuNet through `yuface.detect` (the GIL held for the whole call, OpenMP threads
 spinning while they wait), the full-frame passes of one frame at a time, and every model
-free to use every core within a call. The detections
-are the same in both (tests/detection/test_yunet.py, tests/batch/test_chunked.py).
+free to use every core within a call. The "now" row runs YuNet in libfacedetection too (through
+`ctypes`, without the lock), so that the rows differ by the threading alone: YuNet's faster
+engine, onnxruntime, has its own benchmark (benchmarks/yunet_engines.py) and its rows in
+benchmarks/video.py. The detections are the same in both (tests/detection/test_yunet.py,
+tests/batch/test_chunked.py).
 
     python benchmarks/video_threads.py --run before|now CLIP OUT
 
@@ -37,11 +40,14 @@ ROWS = {
 
 
 def run(mode: str, clip: str, out: str) -> None:
-    """One veil run; ``before`` puts back the old YuNet call and the one-frame-at-a-time search."""
+    """One veil run with YuNet in libfacedetection; ``before`` puts back yuface's binding and
+    the one-frame-at-a-time search."""
+    import veil.detection.yunet
+
+    veil.detection.yunet.graph_detect = lambda library: None
     if mode == "before":
         import veil.anonymizer
         import veil.detection.video
-        import veil.detection.yunet
 
         veil.detection.yunet.native_detect = lambda: None
         veil.anonymizer.search_threads = veil.detection.video.search_threads = lambda: 1

@@ -1,4 +1,5 @@
-"""YuNet's GIL-free call into libfacedetection gives exactly yuface's results, and lets other threads run."""
+"""YuNet's three engines give the same rows: the ONNX graph built from the wheel's weights, the
+GIL-free call into libfacedetection, and yuface's binding; the first two let other threads run."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.conftest import require_data
 from veil.detection.base import as_bgr
-from veil.detection.yunet import YuNetDetector, native_detect, yuface_detect
+from veil.detection.yunet import ENGINES, YuNetDetector, library_path, native_detect, yuface_detect
+from veil.detection.yunet_graph import graph_detect, read_layers
 
 
 @pytest.fixture(scope="module")
@@ -29,18 +32,69 @@ def test_native_call_matches_yuface_on_real_photos(native, solvay, newton):
         np.testing.assert_array_equal(ours[:, :15], theirs[:, :15])
 
 
-def test_detector_gives_the_same_faces_either_way(solvay):
-    fast, plain = YuNetDetector(0.3), YuNetDetector(0.3, native=False)
-    a, b = fast.detect(solvay), plain.detect(solvay)
-    assert len(a) >= 26
-    np.testing.assert_array_equal(a.xyxy, b.xyxy)
-    np.testing.assert_array_equal(a.score, b.score)
-    np.testing.assert_array_equal(a.landmarks, b.landmarks)
-    assert np.all(a.score > 0.3)
+@pytest.fixture(scope="module")
+def graph():
+    detect = graph_detect(library_path())
+    if detect is None:
+        pytest.fail("this yuface wheel's libfacedetection does not export its weights: no fast YuNet engine")
+    return detect
 
 
-def test_native_call_releases_the_gil(native, solvay):
+def test_graph_matches_libfacedetection_on_real_photos(graph, native, solvay, newton):
+    """Same rows, in the same order, at every scale the recipes use, crops and borders included."""
+    total = 0
+    scaled = [cv2.resize(solvay, None, fx=f, fy=f) for f in (2, 0.5)]
+    for image in (solvay, newton, *scaled):
+        for view in (image, image[37:401, 55:590]):
+            view = as_bgr(view)
+            ours, theirs = graph(view), native(view)
+            np.testing.assert_array_equal(ours[:, :15], theirs[:, :15])
+            total += len(theirs)
+    assert total >= 100
+
+
+def test_graph_matches_libfacedetection_on_crowd_video_frames(graph, native):
+    import av
+
+    clip = require_data("video/MOT20-05-raw_even_shorter.mp4")
+    with av.open(str(clip)) as container:
+        decoded = container.decode(video=0)
+        frames = [next(decoded).to_ndarray(format="bgr24") for _ in range(30)][::10]
+    total = 0
+    for frame in frames:
+        for image in (frame, cv2.resize(frame, None, fx=2, fy=2)):
+            theirs = native(image)
+            np.testing.assert_array_equal(graph(image)[:, :15], theirs[:, :15])
+            total += len(theirs)
+    assert total >= 50  # a crowd: many small faces, many overlapping candidates
+
+
+def test_graph_is_libfacedetections_network():
+    layers = read_layers(library_path())
+    assert layers is not None and len(layers) == 53
+    assert layers[0].weight.shape == (16, 3, 3, 3) and layers[0].stride == 2
+    assert sum(layer.depthwise for layer in layers) == 26  # each 1x1 is followed by a 3x3 depthwise
+
+
+def test_detector_gives_the_same_faces_with_every_engine(solvay):
+    found = [YuNetDetector(0.3, engine=engine).detect(solvay) for engine in ENGINES]
+    assert len(found[0]) >= 26
+    assert np.all(found[0].score > 0.3)
+    for other in found[1:]:
+        np.testing.assert_array_equal(found[0].xyxy, other.xyxy)
+        np.testing.assert_array_equal(found[0].score, other.score)
+        np.testing.assert_array_equal(found[0].landmarks, other.landmarks)
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine"):
+        YuNetDetector(engine="opencv")
+
+
+@pytest.mark.parametrize("engine", ["native", "graph"])
+def test_engine_releases_the_gil(engine, request, solvay):
     """While YuNet runs on a large frame in one thread, Python code in another keeps running."""
+    native = request.getfixturevalue(engine)
     big = np.ascontiguousarray(cv2.resize(solvay, (2000, 1500)))
     started = time.perf_counter()
     native(big)

