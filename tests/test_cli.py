@@ -93,7 +93,7 @@ def test_report_lists_every_face_and_action(folder, tmp_path):
     assert (
         detection["photo"]["members"].startswith("centerface@1x") and "@2.5x" in detection["photo"]["members"]
     )
-    assert detection["video"]["members"].startswith("scan yunet@0.5x+centerface@1x<=256px + sweep yunet@2x")
+    assert detection["video"]["members"].startswith("scan yunet@0.5x+centerface@1x<=192px + sweep yunet@2x")
 
 
 def test_quiet_prints_nothing_on_success(tmp_path):

