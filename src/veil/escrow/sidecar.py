@@ -214,6 +214,8 @@ def _decrypt_error(sidecar: Path, errors: list[BaseException]) -> EscrowError | 
         return EscrowError(
             sidecar, "this key cannot open it (not a key it was sealed to, or its header was changed)"
         )
+    if "Header is invalid" in message:  # a changed header byte that no longer parses
+        return EscrowError(sidecar, "its header was changed or damaged: it cannot be read")
     return EscrowError(sidecar, f"it was changed or damaged: authentication failed ({message})")
 
 
