@@ -95,7 +95,7 @@ def main() -> None:
         "# Video pipeline threading: the same veil, before and after\n\n"
         f"`python benchmarks/video_threads.py --repeat {args.repeat}` ({machine_line()}). "
         f"Seconds: median of {args.repeat} interleaved runs, process start to file written; "
-        "`veil CLIP -o OUT`, balanced profile, on both rows.\n\n"
+        "`veil CLIP -o OUT`, balanced profile, YuNet in libfacedetection, on both rows.\n\n"
         + markdown_table(["clip", "row", "seconds", "fps", "speed-up"], table)
         + "\n"
     )
