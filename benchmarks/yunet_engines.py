@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 
 import av
@@ -47,7 +48,10 @@ def inputs() -> dict[str, list[np.ndarray]]:
     return found
 
 
-def engines(threads: int | None) -> dict[str, object]:
+Engine = Callable[[np.ndarray], np.ndarray]
+
+
+def engines(threads: int | None) -> dict[str, Engine]:
     with models_threaded(threads) if threads else nullcontext():
         graph, native = graph_detect(library_path()), native_detect()
     assert graph is not None and native is not None
@@ -63,15 +67,15 @@ def main() -> None:
         differ = dict.fromkeys(runners, 0)
         for batch in images.values():  # identity first, outside the timing
             for image in batch:
-                reference = runners["libfacedetection"](image)[:, :15]  # type: ignore[operator]
+                reference = runners["libfacedetection"](image)[:, :15]
                 for engine, run in runners.items():
-                    differ[engine] += not np.array_equal(run(image)[:, :15], reference)  # type: ignore[operator]
+                    differ[engine] += not np.array_equal(run(image)[:, :15], reference)
         for _ in range(ROUNDS):
             for name, batch in images.items():
                 for engine, run in runners.items():
                     started = time.perf_counter()
                     for image in batch:
-                        run(image)  # type: ignore[operator]
+                        run(image)
                     times.setdefault((engine, name), []).append((time.perf_counter() - started) / len(batch))
         rows = []
         for name in images:

@@ -94,17 +94,17 @@ def read_layers(library: Path) -> list[Layer] | None:
     layers = []
     for index, info in enumerate(infos):
         cin, out = info.channels, info.num_filters
-        bias = np.ctypeslib.as_array(info.biases, (out,)).astype(np.float32)
         if index == 0:  # a 3x3 stride-2 convolution stored as 1x1 over (row, column, colour), padded to 32
             flat = np.ctypeslib.as_array(info.weights, (out, cin))[:, :27]
             weight = flat.reshape(out, 3, 3, 3).transpose(0, 3, 1, 2)
-            layers.append(Layer(weight.astype(np.float32), bias, info.with_relu, stride=2))
         elif info.is_pointwise:
             weight = np.ctypeslib.as_array(info.weights, (out, cin)).reshape(out, cin, 1, 1)
-            layers.append(Layer(weight.astype(np.float32), bias, info.with_relu))
         else:  # depthwise 3x3, stored as (tap, channel)
             weight = np.ctypeslib.as_array(info.weights, (9, out)).T.reshape(out, 1, 3, 3)
-            layers.append(Layer(weight.astype(np.float32), bias, info.with_relu))
+        bias = np.ctypeslib.as_array(info.biases, (out,))
+        # copies: the arrays must not point into the library's memory
+        stride = 2 if index == 0 else 1
+        layers.append(Layer(weight.astype(np.float32), bias.astype(np.float32), info.with_relu, stride))
     return layers
 
 
