@@ -15,7 +15,6 @@ import json
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from common import DATA, EXAMPLES, RESULTS, machine_line, markdown_table, require_data
@@ -33,7 +32,7 @@ def measure(
 ) -> dict[str, object]:
     key, public = write_keys(work / "keys", force=True)
     plain = Anonymizer(Settings())
-    sealed = Anonymizer(replace(Settings(), escrow=(str(public),)))
+    sealed = Anonymizer(Settings(escrow=(str(public),)))
     times: dict[str, list[float]] = {"plain": [], "escrow": []}
     output = work / f"{name}{output_suffix}"
     for _ in range(REPEATS):

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from common import RESULTS, ROOT, machine_line, markdown_table, timed
 
-sys.path.insert(0, str(ROOT))  # for tests.hostile.corpus
+sys.path.insert(0, str(ROOT))  # the benchmarks package: code the tests share
 
-from tests.hostile.corpus import CASES, MAX_MEMORY, MAX_PIXELS, build_corpus, ffmpeg
+from benchmarks.hostile_corpus import CASES, MAX_MEMORY, MAX_PIXELS, build_corpus, ffmpeg
 from veil.memory import estimate_video_bytes
 
 VEIL = [sys.executable, "-m", "veil.cli"]

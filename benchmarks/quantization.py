@@ -20,7 +20,7 @@ import cv2
 
 from common import DATA, RESULTS, ROOT, machine_line, markdown_table, require_data
 from veil.detection import ScaledDetector
-from veil.detection.centerface import CenterFaceDetector, _dynamic_model_bytes, centerface_model_path
+from veil.detection.centerface import CenterFaceDetector, centerface_model_path, dynamic_model_bytes
 from veil.detection.onnx_session import make_session
 from veil.evaluation import load_detection_dataset, score_detections
 
@@ -37,7 +37,7 @@ def quantise(folder: Path) -> dict[str, Path]:
     )
 
     fp32 = folder / "centerface.onnx"
-    fp32.write_bytes(_dynamic_model_bytes(centerface_model_path()))
+    fp32.write_bytes(dynamic_model_bytes(centerface_model_path()))
     photos = sorted((DATA / "detection" / "face_mask_kaggle853" / "images").iterdir())[::20][:20]
     blobs = [
         cv2.dnn.blobFromImage(cv2.resize(cv2.imread(str(p)), (640, 480)), 1.0, (640, 480), swapRB=True)

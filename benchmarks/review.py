@@ -24,9 +24,9 @@ from pathlib import Path
 
 from common import RESULTS, ROOT, machine_line, markdown_table
 
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the benchmarks package: code the tests share
 
-from tests.hostile.corpus import ffmpeg
+from benchmarks.hostile_corpus import ffmpeg
 from veil.review.render import jpeg, video_frame
 
 LENGTHS = {"10 s clip": 10, "10 min video": 600}

@@ -27,7 +27,7 @@ def test_anonymize_path_and_reuse():
 
 def test_settings_override():
     anonymizer = veil.Anonymizer(veil.Settings(filter="pixelate"), strength=2.0)
-    assert anonymizer.settings.filter == "pixelate" and anonymizer.settings.strength == 2.0
+    assert anonymizer.settings.hiding.filter == "pixelate" and anonymizer.settings.hiding.strength == 2.0
 
 
 def test_mask_scale_defaults_per_filter_and_is_reported():
@@ -95,14 +95,16 @@ def test_objects_without_the_method_are_refused_clearly():
 
 
 def test_anonymize_reuses_loaded_models(newton, monkeypatch):
+    import veil.core
+
     loads = []
-    original = veil.Settings.load_detector
+    original = veil.core.photo_detector
 
-    def counting(self):
-        loads.append(self)
-        return original(self)
+    def counting(detection):
+        loads.append(detection)
+        return original(detection)
 
-    monkeypatch.setattr(veil.Settings, "load_detector", counting)
+    monkeypatch.setattr(veil.core, "photo_detector", counting)
     for _ in range(3):
         _, faces = veil.anonymize(newton, filter="blur", strength=1.5)
         assert len(faces) == 1

@@ -185,10 +185,10 @@ def test_face_and_landmark_blur_filters_from_the_command_line(tmp_path):
 def test_each_command_offers_only_the_options_it_uses():
     _, identify = run("identify", "--help")
     _, evaluate = run("eval", "detect", "--help")
-    _, anonymise = run("anonymize", "--help")
+    _, anonymize = run("anonymize", "--help")
     for text in (identify, evaluate):
         assert "--profile" in text and "--memory" not in text and "--detect-every" not in text
-    assert "--memory" in anonymise and "--keep" in anonymise
+    assert "--memory" in anonymize and "--keep" in anonymize
 
 
 def test_the_module_runs_as_the_command():

@@ -13,8 +13,6 @@ frame``) or in-memory gallery (`KnownFaces`) plugs into `Anonymizer` in place of
 Every error veil raises is a `VeilError` with a ``path`` and a ``reason``.
 """
 
-__version__ = "0.1.0"
-
 from veil.anonymizer import Anonymizer, FrameResult, anonymize
 from veil.detection import Detector, load_detector
 from veil.errors import DetectorUnavailable, GalleryError, MediaError, VeilError
@@ -23,6 +21,7 @@ from veil.filters import Filter, make_filter
 from veil.recognition import Gallery, KnownFaces
 from veil.report import FileRecord
 from veil.settings import Settings
+from veil.version import __version__
 
 __all__ = [
     "Anonymizer",

@@ -8,12 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from veil.face_codec import encode_faces
 from veil.faces import Faces
-from veil.tracking import FILL_SOURCE
-
-Region = tuple[int, int, int, int]
+from veil.filters.base import Region
+from veil.version import __version__
 
 
 def faces_json(
@@ -22,38 +20,16 @@ def faces_json(
     filter_name: str | None = None,
     mask_shape: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The JSON list for the faces of one frame: each face, the gallery's decision and what was applied."""
-    entries = []
-    for i in range(len(faces)):
-        landmarks = None
-        if faces.landmarks is not None and not np.isnan(faces.landmarks[i]).any():
-            landmarks = [[round(float(x), 2), round(float(y), 2)] for x, y in faces.landmarks[i]]
-        face: dict[str, Any] = {
-            "box": [round(float(v), 2) for v in faces.xyxy[i]],
-            "score": round(float(faces.score[i]), 4),
-            "landmarks": landmarks,
-            "detector": str(faces.source[i]),
-        }
-        if faces.track_id is not None:
-            face["track"] = int(faces.track_id[i])
-            face["filled"] = faces.source[i] == FILL_SOURCE
-        if faces.found_by is not None and faces.found_by[i] is not None:
-            face["found_by"] = str(faces.found_by[i])
-        hidden = True if faces.hide is None else bool(faces.hide[i])
-        if faces.hide is not None:
-            face["decision"] = "hide" if hidden else "keep"
-        if faces.identity is not None:
-            face["identity"] = faces.identity[i]
-        if faces.distance is not None:
-            distance = float(faces.distance[i])
-            face["distance"] = round(distance, 4) if np.isfinite(distance) else None
+    """The JSON list for the faces of one frame (`veil.face_codec`), and what was applied to each."""
+    entries = encode_faces(faces)
+    for i, face in enumerate(entries):
+        hidden = face.get("decision", "hide") == "hide"
         if hidden and filter_name is not None and regions is not None and i < len(regions):
             face["action"] = {
                 "filter": filter_name,
                 "mask": mask_shape,
                 "region": [int(v) for v in regions[i]],
             }
-        entries.append(face)
     return entries
 
 
@@ -134,8 +110,6 @@ def build_report(
     skipped: list[tuple[Path, str]] | None = None,
 ) -> dict[str, Any]:
     """A whole report or detections file: files done, failed and skipped, and the settings used."""
-    from veil import __version__
-
     report: dict[str, Any] = {"veil_version": __version__}
     if settings is not None:
         report["settings"] = settings

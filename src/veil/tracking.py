@@ -14,9 +14,9 @@ frames later, when it knows what came after them. Then it can:
   to absorb motion the prediction got wrong.
 
 Only ``memory`` frames are held back, so a video is processed in one
-streaming pass. ``mode="forward"`` reproduces the short-term detection memory
-of the seed thesis (last box carried forward, no motion, no look-ahead) as a
-baseline; ``mode="off"`` is per-frame detection only.
+streaming pass. ``mode="forward"`` is a plain short-term detection memory
+(last box carried forward, no motion, no look-ahead), kept as a baseline;
+``mode="off"`` is per-frame detection only.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from veil.geometry import box_iou, grown_box
 FILL_SOURCE = "track-fill"
 TrackingMode = Literal["both", "forward", "off"]
 TRACKING_MODES: tuple[TrackingMode, ...] = ("both", "forward", "off")
+DEFAULT_TRACKING: TrackingMode = "both"
 
 DEFAULT_MEMORY = 15
-"""Frames covered on each side of a detection: 15 rather than 10 since issue 14 (the MOT20 crowd
+"""Frames covered on each side of a detection. 15 covers more than 10 (the MOT20 crowd
 clip: 102 faces left uncovered against 112 with the same recipe, benchmarks/results/video.md;
 the moving-camera clips: fewer uncovered for a little more masked area,
 benchmarks/results/video_coverage.md)."""
@@ -159,7 +160,10 @@ class TemporalCoverage:
     """
 
     def __init__(
-        self, memory: int = DEFAULT_MEMORY, mode: TrackingMode = "both", growth: float = DEFAULT_GROWTH
+        self,
+        memory: int = DEFAULT_MEMORY,
+        mode: TrackingMode = DEFAULT_TRACKING,
+        growth: float = DEFAULT_GROWTH,
     ) -> None:
         if memory < 0:
             raise ValueError("memory must be >= 0")

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import run_cli
 from veil.detection.onnx_session import choose_providers, describe_device, on_device
 from veil.errors import DetectorUnavailable
+from veil.loaders import photo_detector
 from veil.settings import Settings
 
 CPU_ONLY = ["AzureExecutionProvider", "CPUExecutionProvider"]
@@ -35,7 +36,7 @@ def test_named_devices():
 
 def test_models_load_on_the_chosen_device():
     with on_device("cpu"):
-        session = Settings(detector="centerface").load_detector()
+        session = photo_detector(Settings(detector="centerface").detection)
     assert session.detect is not None
     assert describe_device("cpu") == "CPU (as asked)"
     with pytest.raises(ValueError, match="unknown device"):

@@ -255,4 +255,6 @@ def test_batch_and_review_exports_carry_sidecars(tmp_path, keys, two_faces):
         code, out = reveal(job.output, key, revealed)
         assert code == 0, out
         sealed = manifest(job.output, key)
-        assert sealed["faces"] and all(face.startswith(("d", "t")) for face in sealed["faces"])
+        assert sealed["faces"] and all(face.isdigit() for face in sealed["faces"]), (
+            "ids as veil --escrow gives"
+        )

@@ -15,8 +15,8 @@ import av
 import pytest
 from PIL import Image
 
+from benchmarks.hostile_corpus import ffmpeg
 from tests.conftest import EXAMPLES, ROOT, make_clip, run_cli
-from tests.hostile.corpus import ffmpeg
 from veil.files import is_temporary, temporary_beside
 
 VIDEOS = 3

@@ -22,8 +22,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT
-from tests.hostile.corpus import (
+from benchmarks.hostile_corpus import (
     CASES,
     MAX_MEMORY,
     MAX_PIXELS,
@@ -33,6 +32,7 @@ from tests.hostile.corpus import (
     ffmpeg,
     multipage_tiff,
 )
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(ffmpeg() is None, reason="needs the ffmpeg binary of the dev extra")
 

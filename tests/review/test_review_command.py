@@ -14,7 +14,9 @@ from pathlib import Path
 from tests.conftest import EXAMPLES, ROOT
 
 
-def start(source: Path, output: Path) -> tuple[subprocess.Popen[str], str]:
+def start(source: Path, output: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
+    """``veil review SOURCE -o OUTPUT --no-browser OPTIONS`` (default: ``--profile fast``)."""
+    options = options or ("--profile", "fast")
     command = [
         sys.executable,
         "-m",
@@ -24,8 +26,7 @@ def start(source: Path, output: Path) -> tuple[subprocess.Popen[str], str]:
         "-o",
         str(output),
         "--no-browser",
-        "--profile",
-        "fast",
+        *options,
     ]
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None

@@ -4,7 +4,7 @@ Tracking is sequential: whether a face in frame 9,000 is covered can depend
 on a track that began in frame 1. Overlapping chunks only make that likely,
 not certain, so the work is split where it can be exactly:
 
-1. **scan** (parallel, per chunk): the full-frame passes (`Anonymizer.full_frames`:
+1. **scan** (parallel, per chunk): the full-frame passes (`veil.streams.full_frames`:
    scan and sweep, most of the cost), which need no tracks;
 2. **track** (one worker, the whole video): decoding again, the zoom around
    tracked faces, tracking, gap filling, `--keep` votes and the per-track
@@ -32,6 +32,7 @@ from typing import Any
 import av
 
 from veil.anonymizer import Anonymizer
+from veil.core import FrameResult
 from veil.errors import MediaError
 from veil.faces import Faces
 from veil.filters import Filter
@@ -39,8 +40,8 @@ from veil.media.discovery import partial_output
 from veil.media.video import AV_ERRORS, Frame, VideoReader
 from veil.media.video_writer import VideoWriter, join_parts
 from veil.memory import check_video_fits
+from veil.pipeline import FrameCount, per_frame, run_video
 from veil.report import FrameRecord
-from veil.threads import prefetch
 
 JOINABLE_CODECS = ("libx264", "libx265")
 """Encoders whose chunks join by copying packets (same parameter sets, a keyframe per chunk)."""
@@ -119,7 +120,7 @@ def chunk_frames(reader: VideoReader, chunk: Chunk) -> Iterator[Frame]:
 
 def scan_chunk(anonymizer: Anonymizer, source: str, chunk: Chunk) -> dict[int, tuple[int, Faces]]:
     """Phase 1: the full-frame search of each frame of the chunk, by pts: ``(index, faces)``."""
-    with VideoReader(source, max_pixels=anonymizer.settings.max_pixels) as reader:
+    with VideoReader(source, max_pixels=anonymizer.settings.detection.max_pixels) as reader:
         return {
             frame.pts: (frame.index, faces)
             for frame, faces in anonymizer.full_frames(chunk_frames(reader, chunk))
@@ -149,30 +150,33 @@ def track_whole(
 ) -> Tracked:
     """Phase 2: zoom, tracking and decisions over the whole video, in order, from the chunks' scans."""
     settings = anonymizer.settings
-    check_video_fits(source, settings.max_pixels, settings.memory, settings.max_memory)
-    stateful = callable(getattr(anonymizer.filter, "reset", None))
+    limit, video = settings.detection.max_pixels, settings.video
+    check_video_fits(source, limit, video.effective_memory, video.max_memory)
+    stateful = anonymizer.filter.stateful  # its per-track choices are made by rendering, in order
     hide: dict[int, Faces] = {}
     records: list[FrameRecord] = []
-    anonymizer.start_stream()
-    with VideoReader(source, max_pixels=settings.max_pixels) as reader:
-        tracked = prefetch(anonymizer.track(reader.frames(), scanned), 4, name="veil-detect")
-        for frame, faces in tracked:
-            if frame.index >= len(plan.pts) or frame.pts != plan.pts[frame.index]:
-                tracked.close()
-                raise ChunkMismatch(source, f"frame {frame.index} is not the one its packets promised")
-            result = anonymizer.step(frame.pixels, faces, tracked=True, render=stateful)
-            hide[frame.pts] = result.faces.to_hide()
-            records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
-        incomplete = reader.incomplete()
+
+    def collect(frame: Frame, result: FrameResult) -> None:
+        if frame.index >= len(plan.pts) or frame.pts != plan.pts[frame.index]:
+            raise ChunkMismatch(source, f"frame {frame.index} is not the one its packets promised")
+        hide[frame.pts] = result.faces.to_hide()
+        records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
+
+    with VideoReader(source, max_pixels=limit) as reader:
+        run = run_video(
+            reader.frames(),
+            lambda frames: anonymizer.anonymize_stream(frames, render=stateful, scanned=scanned),
+            source=reader,
+            when_incomplete="partial" if video.allow_partial else "error",
+            observers=[collect],
+        )
         info = reader.info
-    if incomplete is not None and not settings.allow_partial:
-        raise incomplete
-    if incomplete is None and len(records) != len(plan.pts):
+    partial = bool(run.warnings)
+    if not partial and len(records) != len(plan.pts):
         raise ChunkMismatch(source, f"{len(records)} frames decoded of {len(plan.pts)} packets")
-    record = anonymizer._record(source, info.width, info.height, None, frames=records)
-    warnings = [incomplete.reason] if incomplete is not None else []
+    record = anonymizer.record(source, info.width, info.height, None, frames=records)
     primed = anonymizer.filter if stateful else None
-    return Tracked(hide, record.face_count, warnings, incomplete is not None, primed)
+    return Tracked(hide, record.face_count, run.warnings, partial, primed)
 
 
 def render_chunk(
@@ -187,22 +191,22 @@ def render_chunk(
 
     None when none of its frames was decoded in phase 2 (past the end of a truncated video).
     """
-    if not any(pts in hide for pts in chunk.pts):
+    wanted = sum(pts in hide for pts in chunk.pts)
+    if not wanted:
         return None
     hider = primed or anonymizer.filter
+
+    def render(frame: Frame) -> FrameResult:
+        faces = hide[frame.pts if frame.pts is not None else -1]
+        return FrameResult(hider.apply(frame.pixels, faces), faces, [])
+
+    def missed(seen: int) -> ChunkMismatch:  # the seek missed frames: the video is done in one pass
+        return ChunkMismatch(source, f"chunk {chunk.number}: {seen} of {wanted} frames decoded")
+
     encoder = replace(anonymizer.settings.encoder, audio=False)
-    with (
-        VideoReader(source, max_pixels=anonymizer.settings.max_pixels) as reader,
-        VideoWriter(part, reader, encoder) as writer,
-    ):
-        written = 0
-        for frame in chunk_frames(reader, chunk):
-            if frame.pts in hide:
-                writer.write(hider.apply(frame.pixels, hide[frame.pts]), frame.pts)
-                written += 1
-        wanted = sum(pts in hide for pts in chunk.pts)
-        if written != wanted:  # the seek missed frames: the video is done in one pass instead
-            raise ChunkMismatch(source, f"chunk {chunk.number}: {written} of {wanted} frames decoded")
+    with VideoReader(source, max_pixels=anonymizer.settings.detection.max_pixels) as reader:
+        frames = FrameCount((f for f in chunk_frames(reader, chunk) if f.pts in hide), wanted, missed)
+        run_video(frames, per_frame(render), VideoWriter(part, reader, encoder), source=frames)
     return part
 
 

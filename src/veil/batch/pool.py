@@ -32,12 +32,13 @@ from veil.escrow.sidecar import SUFFIX as ESCROW_SUFFIX
 from veil.files import file_sha256
 from veil.media.video import is_video
 from veil.media.video_writer import OUTPUT_CONTAINERS
+from veil.settings import Settings
 from veil.threads import THREADS_ENV
 
 _anonymizer: Any = None  # one per worker process
 
 
-def _load(settings: dict[str, Any], threads: int) -> None:
+def load_worker(settings: Settings, threads: int) -> None:
     """A worker's start: its share of the cores, then the models (once)."""
     global _anonymizer
     parent = os.getppid()
@@ -45,9 +46,8 @@ def _load(settings: dict[str, Any], threads: int) -> None:
     os.environ[THREADS_ENV] = str(threads)
     os.environ["OMP_NUM_THREADS"] = str(threads)  # YuNet's OpenMP, read when yuface loads
     from veil.anonymizer import Anonymizer
-    from veil.settings import Settings
 
-    _anonymizer = Anonymizer(Settings(**settings))
+    _anonymizer = Anonymizer(settings)
 
 
 def _exit_with(parent: int) -> None:
@@ -57,7 +57,7 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _work(source: str, output: str) -> dict[str, Any]:
+def work_item(source: str, output: str) -> dict[str, Any]:
     """Anonymise one staged input into ``output`` (a worker's task): faces, warnings and seconds."""
     started = time.perf_counter()
     try:
@@ -118,7 +118,9 @@ class BatchSummary:
 
 
 @dataclass
-class _Task:
+class Task:
+    """One item as the driver hands it to a worker: staged, hashed, and where its output goes."""
+
     item: Item
     input_hash: str
     staged: Path
@@ -140,7 +142,7 @@ class PoolRunner:
         self,
         src: str,
         dest: str,
-        settings: dict[str, Any],
+        settings: Settings,
         workers: int,
         version: str,
         chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
@@ -149,7 +151,7 @@ class PoolRunner:
         self.settings = settings
         self.workers = max(1, workers)
         self.chunk_seconds = chunk_seconds
-        self.ledger = Ledger(dest, settings, version)
+        self.ledger = Ledger(dest, settings.flat(), version)
         self.items = list_items(src)
 
     def run(self, on_item: Callable[[], None] | None = None) -> BatchSummary:
@@ -178,7 +180,7 @@ class PoolRunner:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _prepare(self, item: Item, staging: Path, summary: BatchSummary) -> _Task | None:
+    def _prepare(self, item: Item, staging: Path, summary: BatchSummary) -> Task | None:
         """Stage and hash one input; None when it is already done or cannot be read."""
         output = storage.join(self.dest, item.relative)
         try:
@@ -194,20 +196,20 @@ class PoolRunner:
             self.ledger.data["items"][item.relative]["status"] = "skipped"
             return None
         local = storage.local_path(output) if not storage.is_url(output) else staging / "out" / item.relative
-        return _Task(item, input_hash, staged, output, local, self._plan(staged, local))
+        return Task(item, input_hash, staged, output, local, self._plan(staged, local))
 
     def _plan(self, staged: Path, output: Path) -> chunked.ChunkPlan | None:
         """How a long video is cut for the workers; None for everything done whole."""
         if self.workers < 2 or self.chunk_seconds <= 0 or not is_video(staged):
             return None
-        if self.settings.get("escrow"):
+        if self.settings.output.escrow:
             return None  # sealing follows the frames as they are hidden: one pass
         spec = OUTPUT_CONTAINERS.get(output.suffix.lower())
-        if (self.settings.get("codec") or (spec and spec.video_codec)) not in chunked.JOINABLE_CODECS:
+        if (self.settings.encoder.codec or (spec and spec.video_codec)) not in chunked.JOINABLE_CODECS:
             return None
         return chunked.plan_chunks(staged, self.chunk_seconds)
 
-    def _run_chunked(self, task: _Task, staging: Path, summary: BatchSummary) -> None:
+    def _run_chunked(self, task: Task, staging: Path, summary: BatchSummary) -> None:
         """One long video on every worker (`veil.batch.chunked`); done whole if its frames
         turn out not to be what its packets said."""
         assert task.plan is not None
@@ -221,14 +223,14 @@ class PoolRunner:
                 return [_unwrap(outcome, source) for outcome in submit(_phase, [(name, *c) for c in calls])]
 
             try:
-                audio = self.settings.get("audio", True)
+                audio = self.settings.encoder.audio
                 tracked = chunked.run_chunked(run, source, task.plan, output, Path(parts), audio)
                 chunks = len(task.plan.chunks)
                 result = {"faces": tracked.faces, "warnings": tracked.warnings, "chunks": chunks}
                 result["output"] = str(tracked.written)
                 result["phases"] = tracked.seconds
             except _Mismatch:
-                result = submit(_work, [(source, str(output))])[0]
+                result = submit(work_item, [(source, str(output))])[0]
             except VeilError as exc:
                 result = {"error": exc.reason}
             except BrokenProcessPool:
@@ -241,7 +243,7 @@ class PoolRunner:
         """``submit(fn, calls)``: ``fn(*call)`` for each call, on the workers (models loaded), in order."""
         context = multiprocessing.get_context("spawn")
         threads = max(1, (os.cpu_count() or 1) // self.workers)
-        with ProcessPoolExecutor(self.workers, context, _load, (self.settings, threads)) as pool:
+        with ProcessPoolExecutor(self.workers, context, load_worker, (self.settings, threads)) as pool:
 
             def submit(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
                 return [future.result() for future in [pool.submit(fn, *call) for call in calls]]
@@ -253,7 +255,7 @@ class PoolRunner:
         self.ledger.record(item.relative, source=item.source, status="failed", error=reason)
 
     def _run_tasks(
-        self, tasks: list[_Task], summary: BatchSummary, on_item: Callable[[], None] | None
+        self, tasks: list[Task], summary: BatchSummary, on_item: Callable[[], None] | None
     ) -> None:
         """Run on the pool; when a worker dies, every item in flight is tried again, then those
         still dying one at a time, so that only an item that kills its worker fails."""
@@ -267,17 +269,17 @@ class PoolRunner:
                     on_item()
 
     def _one_pool(
-        self, tasks: list[_Task], summary: BatchSummary, on_item: Callable[[], None] | None, workers: int
-    ) -> list[_Task]:
+        self, tasks: list[Task], summary: BatchSummary, on_item: Callable[[], None] | None, workers: int
+    ) -> list[Task]:
         """Run ``tasks`` on a fresh pool; returns those whose worker died."""
         context = multiprocessing.get_context("spawn")  # no fork of a driver with threads
         threads = max(1, (os.cpu_count() or 1) // workers)
-        with ProcessPoolExecutor(workers, context, _load, (self.settings, threads)) as pool:
-            pending: dict[Future[dict[str, Any]], _Task] = {}
+        with ProcessPoolExecutor(workers, context, load_worker, (self.settings, threads)) as pool:
+            pending: dict[Future[dict[str, Any]], Task] = {}
             for task in tasks:
                 task.local_output.parent.mkdir(parents=True, exist_ok=True)
-                pending[pool.submit(_work, str(task.staged), str(task.local_output))] = task
-            broken: list[_Task] = []
+                pending[pool.submit(work_item, str(task.staged), str(task.local_output))] = task
+            broken: list[Task] = []
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -292,7 +294,7 @@ class PoolRunner:
                         on_item()
         return broken
 
-    def _finish(self, task: _Task, result: dict[str, Any], summary: BatchSummary) -> None:
+    def _finish(self, task: Task, result: dict[str, Any], summary: BatchSummary) -> None:
         item = task.item
         if "error" in result:
             self._failed(item, result["error"], summary)

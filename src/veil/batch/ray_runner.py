@@ -19,20 +19,21 @@ from typing import Any
 import numpy as np
 
 from veil.batch import DEFAULT_CHUNK_SECONDS
-from veil.batch.pool import BatchSummary, PoolRunner, Submit, _load, _Task, _work
+from veil.batch.pool import BatchSummary, PoolRunner, Submit, Task, load_worker, work_item
 from veil.errors import VeilError
+from veil.settings import Settings
 
 
 class _RayWorker:
     """A Ray actor that loads the models once: under Ray Data it anonymises one staged item
     per row (`__call__`); as a plain actor it runs the phases of a chunked video (`call`)."""
 
-    def __init__(self, settings: dict[str, Any], threads: int) -> None:
-        _load(settings, threads)
+    def __init__(self, settings: Settings, threads: int) -> None:
+        load_worker(settings, threads)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         results = [
-            json.dumps(_work(str(source), str(output)))
+            json.dumps(work_item(str(source), str(output)))
             for source, output in zip(batch["source"], batch["output"], strict=True)
         ]
         return {"index": batch["index"], "result": np.asarray(results, dtype=object)}
@@ -48,7 +49,7 @@ class RayRunner(PoolRunner):
         self,
         src: str,
         dest: str,
-        settings: dict[str, Any],
+        settings: Settings,
         workers: int | None,
         version: str,
         address: str,
@@ -96,7 +97,7 @@ class RayRunner(PoolRunner):
         return workers, max(1, cpus // workers)
 
     def _run_tasks(
-        self, tasks: list[_Task], summary: BatchSummary, on_item: Callable[[], None] | None
+        self, tasks: list[Task], summary: BatchSummary, on_item: Callable[[], None] | None
     ) -> None:
         if not tasks:
             return

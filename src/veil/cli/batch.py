@@ -8,11 +8,19 @@ from typing import Any
 import click
 
 from veil.batch import DEFAULT_CHUNK_SECONDS
-from veil.cli.anonymise import encoder_options, filter_options
-from veil.cli.options import apply_all, detection_options, known_face_options, output_options, video_options
+from veil.cli.options import (
+    detection_options,
+    encoder_options,
+    filter_options,
+    known_face_options,
+    output_options,
+    settings_from_flags,
+    video_options,
+)
 from veil.cli.runner import progress, report_error
 from veil.errors import VeilError
 from veil.settings import Settings
+from veil.version import __version__
 
 
 @click.command("batch")
@@ -40,8 +48,8 @@ from veil.settings import Settings
     help="With several workers, a video over twice this long is cut into chunks of about this "
     "length that all workers share, covered exactly as in one pass. 0: every video whole.",
 )
-@apply_all(filter_options)
-@apply_all(encoder_options)
+@filter_options
+@encoder_options
 @known_face_options
 @detection_options
 @video_options
@@ -54,10 +62,7 @@ def batch_command(
     chunk_seconds: float,
     quiet: bool,
     debug: bool,
-    filter_name: str,
-    image: Any,
-    no_audio: bool,
-    **settings: Any,
+    **flags: Any,
 ) -> None:
     """Anonymise SRC (a folder, or a .csv/.jsonl manifest of paths or URLs) into DEST, resumably.
 
@@ -65,17 +70,15 @@ def batch_command(
     input and settings are unchanged are skipped (DEST/veil-batch.json says
     what was done); everything else is done once.
     """
-    from veil import __version__
     from veil.batch.pool import PoolRunner
 
-    fields = dict(filter=filter_name, image=str(image) if image else None, audio=not no_audio, **settings)
+    settings = settings_from_flags(flags)  # bad settings fail here, before any worker starts
     try:
-        Settings(**fields)  # bad settings fail here, before any worker starts
         if ray_address is None:
             count = workers or os.cpu_count() or 1
-            runner = PoolRunner(src, dest, fields, count, __version__, chunk_seconds)
+            runner = PoolRunner(src, dest, settings, count, __version__, chunk_seconds)
         else:
-            runner = _ray_runner(src, dest, fields, workers, ray_address, chunk_seconds)
+            runner = _ray_runner(src, dest, settings, workers, ray_address, chunk_seconds)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except VeilError as exc:
@@ -96,10 +99,8 @@ def batch_command(
 
 
 def _ray_runner(
-    src: str, dest: str, fields: dict[str, Any], workers: int | None, address: str, chunk_seconds: float
+    src: str, dest: str, settings: Settings, workers: int | None, address: str, chunk_seconds: float
 ) -> Any:
-    from veil import __version__
-
     try:
         import ray
         import ray.data  # noqa: F401
@@ -107,4 +108,4 @@ def _ray_runner(
         raise click.UsageError("--ray needs Ray: pip install 'veil[ray]'") from None
     from veil.batch.ray_runner import RayRunner
 
-    return RayRunner(src, dest, fields, workers, __version__, address, chunk_seconds)
+    return RayRunner(src, dest, settings, workers, __version__, address, chunk_seconds)

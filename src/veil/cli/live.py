@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from veil.errors import VeilError
 from veil.media.camera import camera_frames
 from veil.media.video import Frame, VideoReader
 from veil.media.video_writer import VideoWriter
+from veil.pipeline import run_video
 
 WINDOW = "veil (q to quit)"
 
@@ -67,32 +68,30 @@ def anonymize_live(anonymizer: Anonymizer, source: int | str, output: Path | Non
         frames = reader.frames()
         if output is not None:
             writer = VideoWriter(output, reader, encoder)
-    done = 0
-    stream: Generator[tuple[Frame, FrameResult], None, None] = anonymizer.anonymize_stream(frames)
+    quit_pressed = False
+
+    def preview(frame: Frame, result: FrameResult) -> None:
+        nonlocal quit_pressed
+        if result.pixels is not None:
+            cv2.imshow(WINDOW, result.pixels)
+        quit_pressed = cv2.waitKey(1) & 0xFF in (ord("q"), 27)
+
     try:
-        for frame, result in stream:
-            assert result.pixels is not None
-            if writer is not None:
-                writer.write(result.pixels, frame.pts)
-            done += 1
-            if show:
-                cv2.imshow(WINDOW, result.pixels)
-                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                    break
-    except KeyboardInterrupt:
-        pass
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+        run = run_video(
+            frames,
+            anonymizer.anonymize_stream,
+            writer,
+            source=reader,
+            when_incomplete="warn",
+            observers=[preview] if show else [],
+            stop=lambda: quit_pressed,
+            interruptible=True,
+        )
     finally:
-        stream.close()
         if show:
             cv2.destroyAllWindows()
         if reader is not None:
             reader.close()
-    if writer is not None:
-        writer.close()
-    if reader is not None and (ended := reader.incomplete()) is not None:
-        report_warning(source, f"the stream ended early: {ended.reason}")
-    return done
+    for warning in run.warnings:
+        report_warning(source, f"the stream ended early: {warning}")
+    return run.frames

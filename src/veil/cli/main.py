@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import click
 
-from veil import __version__
-from veil.cli.anonymise import anonymize_command
+from veil.cli.anonymize import anonymize_command
 from veil.cli.batch import batch_command
 from veil.cli.detect import detect_command
 from veil.cli.escrow import keygen_command, reveal_command
@@ -19,6 +18,7 @@ from veil.cli.gallery import gallery_group
 from veil.cli.identify import identify_command
 from veil.cli.quiet import only_veil_on_stderr
 from veil.cli.review import apply_command, review_command
+from veil.version import __version__
 
 
 class DefaultCommandGroup(click.Group):

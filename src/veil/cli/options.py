@@ -8,24 +8,35 @@ from typing import Any
 
 import click
 
-from veil.detection import (
-    DEFAULT_DETECT_SCALE,
-    DEFAULT_DETECTOR,
-    DEFAULT_PROFILE,
-    PROFILE_NAMES,
-    detector_names,
-)
+from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, PROFILE_NAMES, detector_names
 from veil.detection.onnx_session import DEVICES
-from veil.filters import Filter, make_filter
-from veil.media.images import DEFAULT_MAX_PIXELS
+from veil.errors import VeilError
+from veil.filters import (
+    FILTER_NAMES,
+    MASK_SHAPES,
+    SELF_CONTAINED_FILTERS,
+    Filter,
+    default_mask_scale,
+    make_filter,
+)
+from veil.media.video_writer import X264_PRESETS
 from veil.memory import parse_size
-from veil.recognition.policy import DEFAULT_MATCH_THRESHOLD
-from veil.settings import DEFAULT_VIDEO_DETECT_SCALE
-from veil.tracking import DEFAULT_MEMORY, TRACKING_MODES
+from veil.settings import (
+    DEFAULT_VIDEO_DETECT_SCALE,
+    GROUP_OF,
+    DetectionSettings,
+    EncoderSettings,
+    HidingSettings,
+    KnownSettings,
+    OutputSettings,
+    Settings,
+    VideoSettings,
+)
+from veil.tracking import TRACKING_MODES
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-EVAL_FILTERS = ("pixelate", "blur", "solid", "landmark-blur", "face")
+EVAL_FILTERS = SELF_CONTAINED_FILTERS
 """The filters `veil eval` compares (and `identify --filter` accepts): every one that needs no picture."""
 
 
@@ -45,7 +56,7 @@ detection_options = apply_all(
         click.option(
             "--profile",
             type=click.Choice(PROFILE_NAMES),
-            default=DEFAULT_PROFILE,
+            default=DetectionSettings.profile,
             show_default=True,
             help="Detection recipe: 'fast' (one pass, at most 1024 px), 'balanced' (photos: 1x and 2.5x "
             "fused; video: a cheap scan, an upscaled sweep a tile per frame, and zoom on tracked "
@@ -54,7 +65,7 @@ detection_options = apply_all(
         click.option(
             "--device",
             type=click.Choice(DEVICES),
-            default="auto",
+            default=DetectionSettings.device,
             show_default=True,
             help="Where ONNX models run: 'auto' takes CUDA, ROCm, DirectML, CoreML or OpenVINO when "
             "this onnxruntime build has it, else the CPU (one line says which).",
@@ -82,7 +93,7 @@ detection_options = apply_all(
         click.option(
             "--max-pixels",
             type=click.IntRange(min=1),
-            default=DEFAULT_MAX_PIXELS,
+            default=DetectionSettings.max_pixels,
             show_default=True,
             help="Refuse images (and video frames) with more pixels than this.",
         ),
@@ -95,7 +106,7 @@ video_options = apply_all(
         click.option(
             "--memory",
             type=click.IntRange(min=0, max=1000),
-            default=DEFAULT_MEMORY,
+            default=VideoSettings.memory,
             show_default=True,
             help="Video: cover a face this many frames before and after it was detected, "
             "and across gaps this long.",
@@ -103,7 +114,7 @@ video_options = apply_all(
         click.option(
             "--detect-every",
             type=click.IntRange(min=1),
-            default=1,
+            default=VideoSettings.detect_every,
             show_default=True,
             help="Video: run the detector on every n-th frame only; tracks cover the frames between "
             "(faster, slightly less safe).",
@@ -111,7 +122,7 @@ video_options = apply_all(
         click.option(
             "--tracking",
             type=click.Choice(TRACKING_MODES),
-            default="both",
+            default=VideoSettings.tracking,
             show_default=True,
             help="Video: 'both' fills gaps and extends tracks both ways; 'forward' only carries "
             "the last box forward; 'off' trusts every frame's detector alone.",
@@ -126,6 +137,7 @@ video_options = apply_all(
         click.option(
             "--allow-partial",
             is_flag=True,
+            default=VideoSettings.allow_partial,
             help="Video: when a file is truncated or corrupt part way, write the frames that decode "
             "as NAME_partial.EXT with a warning (default: an error, and no output).",
         ),
@@ -137,18 +149,18 @@ known_face_options = apply_all(
     [
         click.option(
             "--keep",
-            type=click.Path(exists=True, dir_okay=False),
+            type=click.Path(exists=True, dir_okay=False, path_type=str),
             help="Gallery file: leave its people visible, hide everyone else.",
         ),
         click.option(
             "--only",
-            type=click.Path(exists=True, dir_okay=False),
+            type=click.Path(exists=True, dir_okay=False, path_type=str),
             help="Gallery file: hide only its people (and faces too small to tell).",
         ),
         click.option(
             "--match-threshold",
             type=click.FloatRange(0, 2),
-            default=DEFAULT_MATCH_THRESHOLD,
+            default=KnownSettings.match_threshold,
             show_default=True,
             help="Embedding distance at or below which a face is a gallery member.",
         ),
@@ -168,7 +180,7 @@ quiet_skips_option = click.option(
 strength_option = click.option(
     "--strength",
     type=click.FloatRange(min=0.05, max=10),
-    default=1.0,
+    default=HidingSettings.strength,
     show_default=True,
     help="Blur / mosaic strength; scales with each face's size (for landmark-blur: its heavy blur; "
     "for face: the blur around the drawn face).",
@@ -181,6 +193,125 @@ gallery_option = click.option(
     required=True,
     help="The gallery file (created by the first `add`).",
 )
+
+
+filter_options = apply_all(
+    [
+        click.option(
+            "--filter", type=click.Choice(FILTER_NAMES), default=HidingSettings.filter, show_default=True
+        ),
+        click.option(
+            "--mask",
+            type=click.Choice(MASK_SHAPES),
+            default=HidingSettings.mask,
+            show_default=True,
+            help="Mask shape.",
+        ),
+        click.option(
+            "--mask-scale",
+            type=click.FloatRange(min=0.5, max=4),
+            help="Grow each face box by this factor (covers hair line, ears, chin). Default: "
+            f"{default_mask_scale('pixelate'):g}, and {default_mask_scale('face'):g} for --filter face.",
+        ),
+        click.option(
+            "--feather",
+            type=click.FloatRange(0, 1),
+            default=HidingSettings.feather,
+            show_default=True,
+            help="Soft edge width as a fraction of the face size (0: hard edge).",
+        ),
+        strength_option,
+        click.option(
+            "--feature-strength",
+            type=click.FloatRange(min=0.05, max=10),
+            default=HidingSettings.feature_strength,
+            show_default=True,
+            help="landmark-blur: blur around the eyes, nose and mouth (lower keeps landmarks sharper).",
+        ),
+        click.option(
+            "--color",
+            "colour",
+            default=HidingSettings.colour,
+            show_default=True,
+            help="Colour for --filter solid.",
+        ),
+        click.option(
+            "--image",
+            type=click.Path(exists=True, dir_okay=False, path_type=str),
+            help="Picture for --filter image.",
+        ),
+        click.option(
+            "--keep-metadata",
+            is_flag=True,
+            default=OutputSettings.keep_metadata,
+            help="Keep EXIF/GPS/XMP (stripped by default; ICC is always kept).",
+        ),
+    ]
+)
+"""How faces are hidden: the commands that write anonymised files."""
+
+encoder_options = apply_all(
+    [
+        click.option("--codec", default=None, help="Video encoder (default: libx264; libvpx-vp9 for .webm)."),
+        click.option(
+            "--crf",
+            type=click.IntRange(0, 51),
+            default=EncoderSettings.crf,
+            show_default=True,
+            help="Video quality: lower is better and bigger.",
+        ),
+        click.option(
+            "--preset",
+            type=click.Choice(X264_PRESETS),
+            default=EncoderSettings.preset,
+            show_default=True,
+            help="x264/x265 speed preset: slower gives smaller files.",
+        ),
+        click.option(
+            "--pix-fmt", default=None, help="Video pixel format (default yuv420p; yuv444p for odd sizes)."
+        ),
+        click.option(
+            "--no-audio",
+            "audio",
+            flag_value=False,
+            default=True,
+            help="Drop audio (kept and copied by default).",
+        ),
+        click.option(
+            "--escrow",
+            multiple=True,
+            metavar="PUB",
+            help="Seal each hidden face's original pixels to this public key (escrow.pub from veil keygen; "
+            "repeatable) in OUTPUT.escrow, for `veil reveal`. Whoever holds the private key can undo the "
+            "hiding.",
+        ),
+    ]
+)
+"""How videos are written (and sealed): the commands that write anonymised files."""
+
+
+def settings_from_flags(params: dict[str, Any]) -> Settings:
+    """The `Settings` a command's parsed flags ask for; the flags are taken out of ``params``.
+
+    Every command that anonymises (``veil``, ``veil batch``, ``veil review``) builds its settings
+    here. ``--escrow`` keys are read now, so a bad key fails before any file is touched.
+
+    Raises:
+        click.UsageError: settings that do not fit together, or an unreadable key.
+    """
+    flags = {key: params.pop(key) for key in list(params) if key in GROUP_OF}
+    try:
+        settings = Settings(**flags)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if settings.output.escrow:
+        from veil.escrow.seal import recipients_of
+
+        try:
+            recipients_of(settings.output.escrow)
+        except VeilError as exc:
+            raise click.UsageError(f"--escrow {exc.path}: {exc.reason}") from None
+    return settings
 
 
 def _size(text: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import webbrowser
 from pathlib import Path
@@ -10,8 +9,14 @@ from typing import Any
 
 import click
 
-from veil.cli.anonymise import encoder_options, filter_options
-from veil.cli.options import apply_all, debug_option, detection_options, video_options
+from veil.cli.options import (
+    debug_option,
+    detection_options,
+    encoder_options,
+    filter_options,
+    settings_from_flags,
+    video_options,
+)
 from veil.cli.runner import build_anonymizer, report_failure
 from veil.errors import VeilError
 from veil.media import plan_jobs
@@ -30,8 +35,8 @@ from veil.settings import Settings
 )
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: any free port.")
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
-@apply_all(filter_options)
-@apply_all(encoder_options)
+@filter_options
+@encoder_options
 @detection_options
 @video_options
 @debug_option
@@ -41,10 +46,7 @@ def review_command(
     port: int,
     no_browser: bool,
     debug: bool,
-    filter_name: str,
-    image: Path | None,
-    no_audio: bool,
-    **settings: Any,
+    **flags: Any,
 ) -> None:
     """Detect faces in the background and open a page to review them; Ctrl-C stops (nothing is lost).
 
@@ -54,8 +56,7 @@ def review_command(
     from veil.review.document import DOCUMENT_NAME, ReviewDocument, file_entry
     from veil.review.server import ReviewApp, url
 
-    fields = dict(filter=filter_name, image=str(image) if image else None, audio=not no_audio, **settings)
-    anonymizer = build_anonymizer(debug, True, **fields)
+    anonymizer = build_anonymizer(debug, True, settings_from_flags(flags))
     path = output / DOCUMENT_NAME
     jobs, skipped = plan_jobs(list(paths), output)
     for item in skipped:
@@ -110,9 +111,7 @@ def apply_command(review_path: Path, debug: bool) -> None:
     except VeilError as exc:
         report_failure(review_path, exc, debug)
         raise SystemExit(1) from None
-    known = {f.name for f in dataclasses.fields(Settings)}
-    settings = Settings(**{k: v for k, v in review.data["settings"].items() if k in known})
-    report = export(review, settings)
+    report = export(review, Settings.from_json(review.data["settings"]))
     for error in report["errors"]:
         click.echo(f"error: {error['path']}: {error['error']}", err=True)
     click.echo(

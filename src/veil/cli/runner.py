@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from veil.anonymizer import Anonymizer
+from veil.cli.options import settings_from_flags
 from veil.detection.onnx_session import describe_device
 from veil.errors import VeilError
 from veil.files import write_json
@@ -61,19 +62,24 @@ def report_failure(
     return reason
 
 
-def build_anonymizer(debug: bool, quiet: bool = True, **fields: Any) -> Anonymizer:
-    """The anonymizer for a command's `Settings` fields; what it cannot use is a usage error.
+def build_anonymizer(
+    debug: bool, quiet: bool = True, settings: Settings | None = None, **flags: Any
+) -> Anonymizer:
+    """The anonymizer for ``settings`` (or a command's parsed flags, `settings_from_flags`);
+    a model or gallery that cannot load is a usage error.
 
     Unless ``quiet``, one line on stderr says where the models run (``--device``).
     """
+    if settings is None:
+        settings = settings_from_flags(dict(flags))
     try:
-        anonymizer = Anonymizer(Settings(**fields))
+        anonymizer = Anonymizer(settings)
     except (ValueError, VeilError) as exc:
         if debug:
             traceback.print_exc()
         raise click.UsageError(str(exc)) from None
     if not quiet:
-        click.echo(f"device: {describe_device(anonymizer.settings.device)}", err=True)
+        click.echo(f"device: {describe_device(anonymizer.settings.detection.device)}", err=True)
     return anonymizer
 
 

@@ -32,7 +32,7 @@ def centerface_model_path() -> Path:
     return path
 
 
-def _dynamic_model_bytes(path: Path) -> bytes:
+def dynamic_model_bytes(path: Path) -> bytes:
     """The CenterFace graph with free H/W and its weights removed from the inputs."""
     import onnx
 
@@ -61,7 +61,7 @@ class CenterFaceDetector:
     def __init__(self, threshold: float = 0.5, nms_iou: float = 0.3) -> None:
         self.threshold = threshold
         self.nms_iou = nms_iou
-        self._session = make_session(_dynamic_model_bytes(centerface_model_path()))
+        self._session = make_session(dynamic_model_bytes(centerface_model_path()))
         self._input = self._session.get_inputs()[0].name
 
     def detect(self, frame: np.ndarray) -> Faces:

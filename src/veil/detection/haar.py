@@ -1,4 +1,4 @@
-"""Viola-Jones Haar cascade (OpenCV's frontal-face model), the seed reports' CCTV detector.
+"""Viola-Jones Haar cascade (OpenCV's frontal-face model), the classic CCTV detector.
 
 Kept as a baseline: fast on small frames, frontal faces only, no landmarks.
 """

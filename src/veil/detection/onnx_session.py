@@ -33,9 +33,10 @@ AUTO_ORDER = ("cuda", "rocm", "directml", "coreml", "openvino")
 """What ``--device auto`` tries, in order, before the CPU (TensorRT only when asked: it compiles
 an engine per input size, which video with free sizes would pay again and again)."""
 
-DEVICES = ("auto", *DEVICE_PROVIDERS)
+DEFAULT_DEVICE = "auto"
+DEVICES = (DEFAULT_DEVICE, *DEVICE_PROVIDERS)
 
-_device: ContextVar[str] = ContextVar("veil_device", default="auto")
+_device: ContextVar[str] = ContextVar("veil_device", default=DEFAULT_DEVICE)
 
 
 def choose_providers(device: str, available: Sequence[str]) -> list[str]:

@@ -26,7 +26,7 @@ DETECTOR_THRESHOLDS: dict[str, float] = {
 VIDEO_DETECTOR_THRESHOLDS: dict[str, float] = {"centerface": 0.2, "yunet": 0.3}
 """YuNet at 0.3 in the balanced video recipe's scan and sweep: with its YuNet sweep, 5 reference
 faces left uncovered on the stage clip against 8 at 0.4 and 12 at 0.5, for a few more boxes
-(benchmarks/video.py runs while choosing the recipe in issue 14; the table keeps the winner)."""
+(benchmarks/video.py runs while choosing the recipe; the table keeps the winner)."""
 
 PROFILE_THRESHOLDS: dict[str, tuple[float, float]] = {
     # (photo, video). Photo: fused probabilities, chosen for recall in

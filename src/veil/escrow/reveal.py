@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyrage
@@ -23,8 +23,12 @@ from veil.escrow.keys import EscrowError
 from veil.escrow.sidecar import SealedRegion, read_manifest, sealed_regions, sidecar_path
 from veil.files import file_sha256, local_user
 from veil.media.images import read_photo, write_image
-from veil.media.video import VideoReader
+from veil.media.video import Frame, VideoReader
 from veil.media.video_writer import EncoderSettings, VideoWriter
+from veil.pipeline import FrameCount, only_pixels, per_frame, run_video
+
+if TYPE_CHECKING:
+    from veil.core import FrameResult
 
 LOSSLESS_VIDEO = EncoderSettings(codec="ffv1", pix_fmt="bgr0")
 """FFV1 in RGB: the restored pixels come back exactly (x264's 4:2:0 would smear them)."""
@@ -158,18 +162,22 @@ def _reveal_video(
 ) -> int:
     pending = next(regions, None)
     count = 0
-    with VideoReader(output) as reader, VideoWriter(revealed, reader, encoder) as writer:
-        decoded = 0
-        for frame in reader.frames():  # each frame's pixels are a fresh array: pasted into in place
-            while pending is not None and pending.frame <= frame.index:
-                if pending.frame == frame.index:
-                    _paste(frame.pixels, pending)
-                    count += 1
-                pending = next(regions, None)
-            writer.write(frame.pixels, frame.pts)
-            decoded += 1
-        if decoded != frames:
-            raise EscrowError(output, f"{decoded} frames decoded where {frames} were sealed")
+
+    def restore(frame: Frame) -> FrameResult:  # each frame's pixels are a fresh array: pasted into
+        nonlocal pending, count
+        while pending is not None and pending.frame <= frame.index:
+            if pending.frame == frame.index:
+                _paste(frame.pixels, pending)
+                count += 1
+            pending = next(regions, None)
+        return only_pixels(frame.pixels)
+
+    def lost(decoded: int) -> EscrowError:
+        return EscrowError(output, f"{decoded} frames decoded where {frames} were sealed")
+
+    with VideoReader(output) as reader:
+        decoded = FrameCount(reader.frames(), frames, lost)
+        run_video(decoded, per_frame(restore), VideoWriter(revealed, reader, encoder), source=decoded)
     for _ in regions:  # the sidecar is checked to its end
         pass
     return count

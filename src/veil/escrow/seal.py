@@ -12,12 +12,12 @@ import numpy as np
 from veil.escrow.keys import EscrowError, load_recipients
 from veil.escrow.sidecar import Sealer
 from veil.files import discard
-from veil.media.video import is_video
+from veil.media.video import Frame, is_video
 
 if TYPE_CHECKING:
     import pyrage
 
-    from veil.anonymizer import Anonymizer, FrameResult
+    from veil.core import FrameResult
     from veil.report import FileRecord
 
 
@@ -44,36 +44,29 @@ def sealing(output: Path, escrow: Sequence[str]) -> Iterator[Sealer | None]:
         raise
 
 
-def process_sealed(
-    anonymizer: Anonymizer,
-    source: str | Path,
-    output: str | Path,
-    on_frame: Callable[[int, int | None], None] | None = None,
-) -> FileRecord:
-    """`Anonymizer.process_file` with the original pixels of every hidden face sealed beside it.
+def seal_faces(sealer: Sealer) -> Callable[[Frame, FrameResult], None]:
+    """An observer of the pipeline that seals each hidden face's original pixels.
 
     Each face is sealed inside the region its mask covered (its box, for box
-    filters); a face's id is its index in a photo and its track id in a video.
+    filters); a face's id is its track id in a video, else its index in the frame.
     """
-    with sealing(Path(output), anonymizer.settings.escrow) as sealer:
-        assert sealer is not None, "process_file seals only with --escrow"
 
-        def observe(index: int, pixels: np.ndarray, result: FrameResult) -> None:
-            faces = result.faces
-            hidden = np.flatnonzero(faces.hide if faces.hide is not None else np.ones(len(faces), bool))
-            ids = [str(int(faces.track_id[i])) if faces.track_id is not None else str(i) for i in hidden]
-            sealer.add(index, pixels, ids, [result.regions[i] for i in hidden])
+    def observe(frame: Frame, result: FrameResult) -> None:
+        faces = result.faces
+        hidden = np.flatnonzero(faces.hide if faces.hide is not None else np.ones(len(faces), bool))
+        ids = [str(int(faces.track_id[i])) if faces.track_id is not None else str(i) for i in hidden]
+        sealer.add(frame.index, frame.pixels, ids, [result.regions[i] for i in hidden])
 
-        if is_video(source):
-            record = anonymizer.process_video(source, output, on_frame, observe=observe)
-        else:
-            record = anonymizer.process_photo(source, output, observe=observe)
-        if record.output is None:
-            raise EscrowError(source, "nothing was written to seal")
-        sealer.bound = record.output  # NAME_partial.EXT: removed too if what follows fails
-        if record.frames is not None and not is_video(source):
-            raise EscrowError(source, "escrow of multi-frame images (animations, pages) is not supported yet")
-        kind = "video" if record.frames is not None else "photo"
-        frames = len(record.frames) if record.frames is not None else 1
-        sealer.finish(record.output, kind, record.width, record.height, frames)
-    return record
+    return observe
+
+
+def finish_sealed(sealer: Sealer, source: str | Path, record: FileRecord) -> None:
+    """Close the sidecar of a file anonymised with `seal_faces` watching, bound to its output."""
+    if record.output is None:
+        raise EscrowError(source, "nothing was written to seal")
+    sealer.bound = record.output  # NAME_partial.EXT: removed too if what follows fails
+    video = is_video(source)
+    if record.frames is not None and not video:
+        raise EscrowError(source, "escrow of multi-frame images (animations, pages) is not supported yet")
+    frames = len(record.frames) if record.frames is not None else 1
+    sealer.finish(record.output, "video" if video else "photo", record.width, record.height, frames)

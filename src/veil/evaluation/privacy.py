@@ -6,14 +6,14 @@ Three attackers, each reported beside chance level:
   nearest *clean* photo of anyone else (rank-1 re-identification);
 * **parrot**: the attacker knows the filter and applies it to the gallery
   first, then matches anonymised against anonymised;
-* **pca-knn**: the seed thesis's attack on blurred faces: eigenfaces (PCA)
+* **pca-knn**: the classic attack on blurred faces: eigenfaces (PCA)
   fitted on the *anonymised* gallery crops and a 1-nearest-neighbour
   classifier, so any structure the filter leaves can be learned.
 
 Every attacker is leave-one-out: the probe's own photo is never in the gallery.
 The embedding distance between each face and its anonymised self is also
 reported, against the typical distance between two different people (the
-threshold one seed report used): above it, the anonymised face no longer
+usual same-person threshold): above it, the anonymised face no longer
 looks like its owner to the recogniser.
 """
 

@@ -1,8 +1,8 @@
 """`veil eval utility`: is an anonymised face still a face to a detector, and where are its landmarks?
 
-One seed report wanted anonymised faces to stay detectable, so released data
-keeps its value for training detectors; another measured landmark error
-before and after. Each ground-truth face is hidden with the filter (using the
+Anonymised faces should stay detectable, so released data keeps its value
+for training detectors, and their landmarks should stay where they were.
+Each ground-truth face is hidden with the filter (using the
 true box, so that only the filter is judged, and the landmarks the detector
 found on the clean face), then the same detector runs on the clean and on the
 anonymised image:

@@ -17,13 +17,85 @@ TYPICAL_LANDMARKS = np.array(
 (medians of CenterFace on frontal photos): the stand-in when a face has none."""
 
 
+Region = tuple[int, int, int, int]
+"""A face's hidden region in frame pixels: ``x1, y1, x2, y2`` (what reports and escrow record)."""
+
+
 @runtime_checkable
 class Filter(Protocol):
-    """Anything that hides faces: ``apply(frame, faces) -> frame`` (a new array)."""
+    """Anything that hides faces: ``apply(frame, faces) -> frame`` (a new array), and what it may do besides.
+
+    `BaseFilter` gives every optional ability a default; `as_filter` wraps an
+    object that has only ``apply`` so that it has them all.
+
+    Attributes:
+        name: how reports name the filter.
+        mask: the mask the filter fills, or None when it hides whole boxes.
+        stateful: True when it remembers a choice per track (a replacement
+            face), so a video's frames must go through it in order.
+    """
 
     name: str
 
+    @property
+    def mask(self) -> MaskSpec | None: ...
+
+    @property
+    def stateful(self) -> bool: ...
+
     def apply(self, frame: np.ndarray, faces: Faces) -> np.ndarray: ...
+
+    def regions(self, faces: Faces, width: int, height: int) -> list[Region]:
+        """The pixel region each face's hiding changes (for reports and escrow)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget per-video state (track ids restart in the next video)."""
+        ...
+
+
+class BaseFilter:
+    """The defaults of every optional `Filter` ability: whole boxes, no per-video state."""
+
+    name = "filter"
+    mask: MaskSpec | None = None
+    stateful = False
+
+    def apply(self, frame: np.ndarray, faces: Faces) -> np.ndarray:
+        raise NotImplementedError
+
+    def regions(self, faces: Faces, width: int, height: int) -> list[Region]:
+        return [box_region(box, width, height) for box in faces.xyxy]
+
+    def reset(self) -> None:
+        return None
+
+
+def box_region(box: np.ndarray, width: int, height: int) -> Region:
+    """A box's whole pixels inside the frame."""
+    x1, y1 = max(0, int(box[0])), max(0, int(box[1]))
+    return x1, y1, max(x1, min(width, int(np.ceil(box[2])))), max(y1, min(height, int(np.ceil(box[3]))))
+
+
+class CustomFilter(BaseFilter):
+    """A user's object with an ``apply`` method, given the abilities it lacks."""
+
+    def __init__(self, given: object) -> None:
+        apply = getattr(given, "apply", None)
+        if not callable(apply):
+            raise TypeError(f"filter must be a name or an object with an apply() method, got {given!r}")
+        self.given = given
+        self.name = str(getattr(given, "name", type(given).__name__))
+        self._apply = apply
+
+    def apply(self, frame: np.ndarray, faces: Faces) -> np.ndarray:
+        result: np.ndarray = self._apply(frame, faces)
+        return result
+
+
+def as_filter(given: object) -> Filter:
+    """``given`` when it is a whole `Filter`, else wrapped in `CustomFilter`."""
+    return given if isinstance(given, Filter) else CustomFilter(given)
 
 
 def face_size(xyxy: np.ndarray) -> float:
@@ -49,7 +121,7 @@ class FaceRegion:
     track: int | None = None
 
 
-def face_regions(faces: Faces, origins: list[tuple[int, int, int, int]]) -> list[FaceRegion]:
+def face_regions(faces: Faces, origins: list[Region]) -> list[FaceRegion]:
     """Each face moved into its region's coordinates, with landmarks (estimated where missing)."""
     found = []
     for i, (box, region) in enumerate(zip(faces.xyxy, origins, strict=True)):
@@ -69,7 +141,7 @@ def face_regions(faces: Faces, origins: list[tuple[int, int, int, int]]) -> list
     return found
 
 
-class RegionFilter:
+class RegionFilter(BaseFilter):
     """Base for filters that replace the masked region with a transformed copy.
 
     Subclasses implement `transform` (or `render`, when they need landmarks or
@@ -79,6 +151,8 @@ class RegionFilter:
     """
 
     name = "region"
+
+    mask: MaskSpec
 
     def __init__(self, *, mask: MaskSpec | None = None) -> None:
         self.mask = mask or MaskSpec()
@@ -91,7 +165,7 @@ class RegionFilter:
         """The replacement for one face's region; by default `transform` by size alone."""
         return self.transform(patch, face.size)
 
-    def regions(self, faces: Faces, width: int, height: int) -> list[tuple[int, int, int, int]]:
+    def regions(self, faces: Faces, width: int, height: int) -> list[Region]:
         """The pixel region each face's mask occupies (for reports)."""
         return [region_of(box, self.mask.scale, width, height) for box in faces.xyxy]
 

@@ -1,7 +1,7 @@
 """Blur that hides who a face is but keeps where its eyes, nose and mouth are.
 
-One seed thesis blurred the whole face strongly and the regions around the
-facial features more lightly, so that face and landmark detectors still work
+The whole face is blurred strongly and the regions around the facial
+features more lightly, so that face and landmark detectors still work
 on released data (its landmark error rose from 13 to 33 instead of 92 under
 uniform blur). Here the face region gets a heavy blur and soft spots around
 the five landmarks a lighter one; both sigmas are fractions of the face size.
@@ -24,7 +24,7 @@ LIGHT_SIGMA_PER_FACE = 1 / 32
 
 SPOT_RADIUS_PER_FACE = {"eye": 0.066, "nose": 0.054, "mouth": 0.06}
 """Radius of each lightly blurred spot (a Gaussian's sigma), as a fraction of the face size.
-Chosen on a sweep (issue 7's notes): smaller spots or a heavier blur lose the
+Chosen on a sweep of spot sizes and strengths: smaller spots or a heavier blur lose the
 detector (70-80% still found) without bringing the parrot attacker to chance;
 larger ones give the naive attacker the eyes back."""
 

@@ -1,7 +1,7 @@
 """`--filter face`: each face replaced by a drawn face of nobody, posed and lit like the original.
 
-The second seed thesis replaced faces with natural-looking ones so that the
-released data still holds detectable faces. Here a `synthetic_face` variant
+Natural-looking replacement faces keep the released data full of detectable
+faces that belong to nobody. Here a `synthetic_face` variant
 is warped onto the original's five landmarks by an affine fit, which carries
 pose, size and roll, shifted to the original's rough skin tone in Lab, and
 feathered into a heavy blur of the original: hair, ears and anything the
@@ -117,6 +117,7 @@ class FaceReplaceFilter(RegionFilter):
     """
 
     name = "face"
+    stateful = True  # one drawn face per track
 
     def __init__(self, strength: float = 1.0, *, mask: MaskSpec | None = None, seed: int = 0) -> None:
         super().__init__(mask=mask or MaskSpec(scale=FACE_MASK_SCALE))
@@ -155,8 +156,6 @@ class FaceReplaceFilter(RegionFilter):
             colour, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
         alpha = cv2.warpAffine(drawn.alpha, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)[..., None]
-        surround = gaussian_blur(
-            patch, max(1.0, self.strength * face.size * SURROUND_SIGMA_PER_FACE)
-        )
+        surround = gaussian_blur(patch, max(1.0, self.strength * face.size * SURROUND_SIGMA_PER_FACE))
         mixed = surround.astype(np.float32) * (1 - alpha) + warped * 255 * alpha
         return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)

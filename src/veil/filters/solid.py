@@ -38,13 +38,17 @@ def parse_colour(text: str) -> tuple[int, int, int]:
     return (b, g, r)
 
 
+DEFAULT_COLOUR = "black"
+"""The solid filter's fill unless told otherwise."""
+
+
 class SolidFilter(RegionFilter):
-    """Fill the mask with one colour (the seed reports' "colour blocking")."""
+    """Fill the mask with one colour ("colour blocking")."""
 
     name = "solid"
 
     def __init__(
-        self, colour: tuple[int, int, int] | str = (0, 0, 0), *, mask: MaskSpec | None = None
+        self, colour: tuple[int, int, int] | str = DEFAULT_COLOUR, *, mask: MaskSpec | None = None
     ) -> None:
         super().__init__(mask=mask)
         self.colour = parse_colour(colour) if isinstance(colour, str) else tuple(colour)

@@ -2,7 +2,7 @@
 
 * ``embedding``: the face's 128-d dlib embedding against the gallery's; the
   score is the distance (lower is closer).
-* ``pca-knn``: one seed report's method for blurred CCTV faces. The gallery
+* ``pca-knn``: the classic method for identifying blurred CCTV faces. The gallery
   photos' face crops are passed through the *same filter* the probe went
   through, eigenfaces (PCA) are fitted on them, and members are ranked by
   their nearest crop in that space (k-nearest-neighbours, k = 1). Needs

@@ -18,16 +18,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from veil.faces import Faces
 from veil.recognition.embedding import FaceEmbedder
 from veil.recognition.gallery import Gallery
-
-if TYPE_CHECKING:
-    from veil.settings import Settings
 
 Mode = Literal["keep", "only"]
 
@@ -114,15 +111,6 @@ class KnownFaces:
     def reset(self) -> None:
         """Forget the votes (between videos: track ids restart)."""
         self._votes.clear()
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> KnownFaces | None:
-        """The gallery decisions that ``keep``/``only`` ask for (None: hide every face)."""
-        chosen = settings.gallery
-        if chosen is None:
-            return None
-        path, mode = chosen
-        return cls(Gallery.load(path), mode, settings.match_threshold)
 
 
 def track_member(votes: Counter[str | None]) -> str | None:

@@ -22,16 +22,19 @@ from typing import Any
 import numpy as np
 
 from veil.errors import MediaError
+from veil.face_codec import encode_face
 from veil.faces import Faces
 from veil.files import local_user, write_json
 from veil.report import FileRecord
-from veil.tracking import FILL_SOURCE
 
 DOCUMENT_NAME = "veil-review.json"
-FORMAT = "veil-review/1"
+FORMAT = "veil-review/2"
 UNSURE_SCORE = 0.5
 """Faces scoring below this, and faces only tracking placed, make a frame uncertain."""
 ACTIONS = ("hide", "keep")
+MANUAL_TRACKS = 1_000_000_000
+"""Manual track ``m<n>`` is track ``MANUAL_TRACKS + n`` in an export (its sealed id, its drawn face):
+above any track id veil numbers itself."""
 
 
 def _box(value: Any, width: int, height: int) -> list[float]:
@@ -82,19 +85,31 @@ def detections(entry: dict[str, Any], record: FileRecord) -> None:
 
 
 def _detected_face(entry: dict[str, Any], frame: int, faces: Faces, i: int) -> dict[str, Any]:
-    filled = len(faces.source) == len(faces) and faces.source[i] == FILL_SOURCE
-    track = int(faces.track_id[i]) if faces.track_id is not None else None
+    """A face as veil found it (`veil.face_codec`), with what the reviewer may change."""
+    face = encode_face(faces, i)
+    decision = face.pop("decision", "hide")
     return {
         "id": _new_id(entry, "d"),
         "frame": frame,
-        "box": [round(float(v), 1) for v in faces.xyxy[i]],
-        "score": round(float(faces.score[i]), 3),
-        "track": None if track is None else f"t{track}",
-        "origin": "filled" if filled else "detected",
-        "action": "hide" if faces.hide is None or bool(faces.hide[i]) else "keep",
+        **face,
+        "track": face.get("track"),
+        "origin": "filled" if face.get("filled") else "detected",
+        "action": decision,
         "filter": None,
         "deleted": False,
     }
+
+
+def track_number(track: int | str | None) -> int | None:
+    """A face's track as a number: veil's own ids as they are, manual ``m<n>`` from `MANUAL_TRACKS`."""
+    if track is None or isinstance(track, int):
+        return track
+    return MANUAL_TRACKS + int(track[1:])
+
+
+def track_key(text: str) -> int | str:
+    """A track id as the API names it: veil's tracks by number, manual tracks as ``m<n>``."""
+    return int(text) if text.isdigit() else text
 
 
 def _unsure(face: dict[str, Any]) -> bool:
@@ -147,6 +162,10 @@ class ReviewDocument:
             raise MediaError(path, "no such review file") from None
         except (OSError, ValueError) as exc:
             raise MediaError(path, f"not a readable review ({exc})") from None
+        found = data.get("format") if isinstance(data, dict) else None
+        if isinstance(found, str) and found.startswith("veil-review/") and found != FORMAT:
+            reason = f"a review in the older form {found} (this veil reads {FORMAT}): run veil review again"
+            raise MediaError(path, reason + " into a new folder")
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise MediaError(path, f"not a veil review (expected format {FORMAT})")
         return cls(path, data)
@@ -193,7 +212,8 @@ class ReviewDocument:
         """A file's line in the overview: counts, how unsure veil is, reviewed or not."""
         live = [f for f in entry["faces"] if not f["deleted"]]
         unsure = [f for f in live if _unsure(f)]
-        people = len({f["track"] for f in live if f["track"]}) if entry["kind"] == "video" else len(live)
+        tracks = {f["track"] for f in live if f["track"] is not None}
+        people = len(tracks) if entry["kind"] == "video" else len(live)
         return {
             **{k: entry[k] for k in ("id", "path", "kind", "status", "error", "width", "height", "frames")},
             "reviewed": entry["reviewed"],
@@ -277,7 +297,7 @@ class ReviewDocument:
     def edit_track(
         self,
         file_id: str,
-        track_id: str,
+        track_id: int | str,
         action: str | None = None,
         filter_name: str | None = None,
         first: int | None = None,

@@ -1,9 +1,11 @@
 """Pixels for the review: one frame on demand (seek + decode), a preview, and the export.
 
 The export (`export`, also ``veil apply``) runs no detector: the reviewed faces
-are final. Each frame's hidden faces go through the run's filter (or the one a
-reviewer picked for a face), through the same readers and atomic writers as
-``veil`` itself.
+are final. Each frame's faces, read back exactly as veil found them (landmarks
+and track ids included, `veil.face_codec`), go through the run's filter (or
+the one a reviewer picked for a face) and through the same video pipeline and
+atomic writers as ``veil`` itself, so an export without edits writes what
+``veil`` writes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,21 @@ import av
 import cv2
 import numpy as np
 
+from veil.core import FrameResult
 from veil.errors import MediaError
-from veil.escrow.seal import sealing
-from veil.escrow.sidecar import Sealer
+from veil.escrow.seal import seal_faces, sealing
+from veil.face_codec import decode_faces
 from veil.faces import Faces
 from veil.files import write_json
-from veil.filters import Filter, RegionFilter
+from veil.filters import Filter, Region
+from veil.loaders import hiding_filter
 from veil.media.images import read_photo, write_image
-from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
+from veil.media.video import AV_ERRORS, Frame, VideoReader, describe_av_error, quarter_turns, upright_bgr
 from veil.media.video_writer import VideoWriter
-from veil.report import Region
-from veil.review.document import ReviewDocument
+from veil.pipeline import per_frame, run_video
+from veil.review.document import ReviewDocument, track_number
 from veil.settings import Settings
+from veil.version import __version__
 
 REPORT_NAME = "veil-report.json"
 
@@ -81,6 +85,14 @@ def jpeg(pixels: np.ndarray, max_side: int | None = None, quality: int = 88) -> 
     return bytes(data.tobytes())
 
 
+def frame_faces(entries: list[dict[str, Any]]) -> Faces:
+    """One frame's reviewed faces as `Faces` (`veil.face_codec`): their boxes, landmarks and tracks
+    as found, hidden as the reviewer left them (a manual track numbered from `MANUAL_TRACKS`)."""
+    return decode_faces(
+        [{**face, "track": track_number(face["track"]), "decision": face["action"]} for face in entries]
+    )
+
+
 class Hider:
     """Hides a frame's faces the way the review says: each face with its own filter, or the run's."""
 
@@ -89,37 +101,36 @@ class Hider:
         self.filters: dict[str, Filter] = {}
 
     def filter(self, name: str | None) -> Filter:
-        name = name or self.settings.filter
+        name = name or self.settings.hiding.filter
         if name not in self.filters:
-            self.filters[name] = replace(self.settings, filter=name, mask_scale=None).make_filter()
+            self.filters[name] = hiding_filter(self.settings.hiding, name)
         return self.filters[name]
 
-    def sealed(self, pixels: np.ndarray, faces: list[dict[str, Any]]) -> tuple[list[str], list[Region]]:
-        """For escrow: each hidden face's id (its track, or its own id) and the region its filter
-        changes (its mask's bounding box, or the box)."""
-        height, width = pixels.shape[:2]
-        ids: list[str] = []
-        regions: list[Region] = []
-        for face in faces:
-            if face["action"] == "hide":
-                chosen = self.filter(face["filter"])
-                x1, y1, x2, y2 = (int(v) for v in face["box"])
-                box = Faces(np.asarray([face["box"]], np.float32), np.ones(1, np.float32))
-                covered = chosen.regions(box, width, height) if isinstance(chosen, RegionFilter) else None
-                ids.append(str(face["track"] or face["id"]))
-                regions.append(covered[0] if covered else (x1, y1, x2, y2))
-        return ids, regions
+    def start_file(self) -> None:
+        """Forget per-video choices (a drawn face per track), as `Anonymizer.start_stream` does."""
+        for chosen in self.filters.values():
+            chosen.reset()
 
-    def apply(self, pixels: np.ndarray, faces: list[dict[str, Any]]) -> np.ndarray:
-        groups: dict[str | None, list[list[float]]] = defaultdict(list)
-        for face in faces:
-            if face["action"] == "hide":
-                groups[face["filter"]].append(face["box"])
+    def render(self, pixels: np.ndarray, entries: list[dict[str, Any]]) -> FrameResult:
+        """The frame with its hidden faces hidden, every face, and the region each one's filter changes."""
+        faces = frame_faces(entries)
+        regions: list[Region] = [(0, 0, 0, 0)] * len(faces)
+        height, width = pixels.shape[:2]
+        groups: dict[str | None, list[int]] = defaultdict(list)
+        for i, face in enumerate(entries):
+            groups[face["filter"]].append(i)
         out = pixels
-        for name, boxes in groups.items():
-            xyxy = np.asarray(boxes, np.float32)
-            out = self.filter(name).apply(out, Faces(xyxy, np.ones(len(xyxy), np.float32)))
-        return out
+        for name, members in groups.items():
+            chosen, group = self.filter(name), faces[np.asarray(members, np.int64)]
+            for i, region in zip(members, chosen.regions(group, width, height), strict=True):
+                regions[i] = region
+            out = chosen.apply(out, group.to_hide())
+        return FrameResult(out, faces, regions)
+
+    def apply(self, pixels: np.ndarray, entries: list[dict[str, Any]]) -> np.ndarray:
+        result = self.render(pixels, entries)
+        assert result.pixels is not None
+        return result.pixels
 
 
 def export(
@@ -152,7 +163,7 @@ def export(
         if on_file is not None:
             on_file(number, len(files))
     report = {
-        "veil_version": _version(),
+        "veil_version": __version__,
         "review": str(review.path),
         "settings": review.data["settings"],
         "files": done,
@@ -166,43 +177,27 @@ def export(
 def _export_file(
     entry: dict[str, Any], faces: dict[int, list[dict[str, Any]]], hider: Hider, settings: Settings
 ) -> None:
-    """One reviewed file written; with ``--escrow``, its sidecar too (or neither)."""
+    """One reviewed file written through the same pipeline as ``veil``; with ``--escrow``, its
+    sidecar too (or neither)."""
     output = Path(entry["output"])
-    with sealing(output, settings.escrow) as sealer:
+    hider.start_file()
+    with sealing(output, settings.output.escrow) as sealer:
+        observers = [] if sealer is None else [seal_faces(sealer)]
         if entry["kind"] == "photo":
-            photo = read_photo(entry["path"], settings.max_pixels)
-            hidden = hider.apply(photo.pixels, faces.get(0, []))
-            if sealer is not None:
-                sealer.add(0, photo.pixels, *hider.sealed(photo.pixels, faces.get(0, [])))
-            write_image(output, photo.with_pixels(hidden), keep_metadata=settings.keep_metadata)
+            photo = read_photo(entry["path"], settings.detection.max_pixels)
+            result = hider.render(photo.pixels, faces.get(0, []))
+            for observe in observers:
+                observe(Frame(0, photo.pixels, None, 0.0), result)
+            assert result.pixels is not None
+            write_image(output, photo.with_pixels(result.pixels), keep_metadata=settings.output.keep_metadata)
         else:
-            _export_video(entry, faces, hider, settings, sealer)
+            with VideoReader(entry["path"], max_pixels=settings.detection.max_pixels) as reader:
+                run_video(
+                    reader.frames(),
+                    per_frame(lambda frame: hider.render(frame.pixels, faces.get(frame.index, []))),
+                    VideoWriter(output, reader, settings.encoder),
+                    source=reader,
+                    observers=observers,
+                )
         if sealer is not None:
             sealer.finish(output, entry["kind"], entry["width"], entry["height"], entry.get("frames") or 1)
-
-
-def _export_video(
-    entry: dict[str, Any],
-    faces: dict[int, list[dict[str, Any]]],
-    hider: Hider,
-    settings: Settings,
-    sealer: Sealer | None,
-) -> None:
-    with (
-        VideoReader(entry["path"], max_pixels=settings.max_pixels) as reader,
-        VideoWriter(entry["output"], reader, settings.encoder) as writer,
-    ):
-        for frame in reader.frames():
-            shown = faces.get(frame.index, [])
-            writer.write(hider.apply(frame.pixels, shown), frame.pts)
-            if sealer is not None:
-                sealer.add(frame.index, frame.pixels, *hider.sealed(frame.pixels, shown))
-        incomplete = reader.incomplete()
-        if incomplete is not None:
-            raise incomplete
-
-
-def _version() -> str:
-    from veil import __version__
-
-    return __version__

@@ -27,7 +27,8 @@ from starlette.staticfiles import StaticFiles
 
 from veil.anonymizer import Anonymizer
 from veil.errors import VeilError
-from veil.review.document import ReviewDocument, detections
+from veil.filters import FILTER_NAMES
+from veil.review.document import ReviewDocument, detections, track_key
 from veil.review.render import Hider, export, frame_pixels, jpeg
 
 COOKIE = "veil_token"
@@ -63,6 +64,8 @@ class ReviewApp:
         self.port = 0  # set once the socket is bound
         self.progress = Progress()
         self.hider = Hider(anonymizer.settings)
+        self.filters = [name for name in FILTER_NAMES if name != "image" or anonymizer.settings.hiding.image]
+        """The filters a reviewer may pick for a face (the image filter only with the run's --image)."""
         self.app = Guard(self._starlette(), self)
 
     # -- background work -----------------------------------------------------------
@@ -147,7 +150,8 @@ class ReviewApp:
         with self.review.lock:
             files = [self.review.summary(entry) for entry in self.review.data["files"]]
         files.sort(key=lambda f: (f["reviewed"], -f["uncertainty"], -f["unsure"], f["path"]))
-        return JSONResponse({"detect": self.progress.detect, "export": self.progress.export, "files": files})
+        progress = {"detect": self.progress.detect, "export": self.progress.export}
+        return JSONResponse({**progress, "files": files, "filters": self.filters})
 
     async def file_view(self, request: Request) -> Response:
         file_id = request.path_params["file"]
@@ -162,7 +166,7 @@ class ReviewApp:
                 "faces": {str(k): v for k, v in faces.items()},
                 "tracks": _tracks(faces),
                 "uncertain": self.review.uncertain_frames(file_id),
-                "filter": self.anonymizer.settings.filter,
+                "filter": self.anonymizer.settings.hiding.filter,
             }
         return JSONResponse(data)
 
@@ -203,7 +207,7 @@ class ReviewApp:
         body = await request.json()
         changed = self.review.edit_track(
             request.path_params["file"],
-            request.path_params["track"],
+            track_key(request.path_params["track"]),
             action=body.get("action"),
             filter_name=body.get("filter"),
             first=body.get("first"),

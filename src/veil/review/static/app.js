@@ -4,7 +4,6 @@
 const TOKEN = document.querySelector('meta[name="veil-token"]').content;
 const view = document.getElementById("view");
 const SVG = "http://www.w3.org/2000/svg";
-const FILTERS = ["", "pixelate", "blur", "solid", "landmark-blur", "face"];
 
 async function api(method, path, body) {
   const options = { method, headers: { "X-Veil-Token": TOKEN } };
@@ -29,7 +28,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 // -- status, progress and export ---------------------------------------------------------
-let status = { files: [], detect: {}, export: {} };
+let status = { files: [], detect: {}, export: {}, filters: [] };
 
 async function poll() {
   try {
@@ -164,7 +163,7 @@ function drawBoxes(svg) {
   for (const face of facesNow()) {
     const [x1, y1, x2, y2] = face.box;
     const rect = el("svg:rect", { class: boxClass(face), x: x1, y: y1, width: x2 - x1, height: y2 - y1,
-      "data-face": face.id, "data-track": face.track || "" });
+      "data-face": face.id, "data-track": face.track ?? "" });
     rect.addEventListener("mousedown", (e) => { e.stopPropagation(); select(face); startDrag(e, face, "move"); });
     svg.append(rect);
     if (current.selected === face.id) {
@@ -205,7 +204,7 @@ function attachDrawing(svg) {
       const box = [start.x, start.y, p.x, p.y];
       draft.remove();
       if (Math.abs(p.x - start.x) < 4 || Math.abs(p.y - start.y) < 4) { select(null); return; }
-      const track = current.track && current.data.kind === "video" ? current.track : null;
+      const track = current.track != null && current.data.kind === "video" ? current.track : null;
       const result = await api("POST", `/api/files/${current.id}/boxes`, { frame: current.frame, box, track });
       current.selected = result.track;
       current.track = result.track;
@@ -265,7 +264,7 @@ function panel() {
   legend.innerHTML = '<span style="background:var(--hide)"></span>hidden ' +
     '<span style="background:var(--keep)"></span>kept <span style="background:var(--manual)"></span>added by hand';
   const parts = [el("h3", {}, `${facesNow().length} face(s) in this ${current.data.kind === "video" ? "frame" : "photo"}`), legend];
-  if (current.track && current.data.kind === "video") {
+  if (current.track != null && current.data.kind === "video") {
     parts.push(el("p", {}, `Drawing adds keyframes to track ${current.track}: boxes between two keyframes are interpolated. Esc starts a new track.`));
   }
   if (!face) {
@@ -273,14 +272,14 @@ function panel() {
     return el("div", { class: "panel", id: "panel" }, ...parts);
   }
   const filter = el("select", { id: "filter", onchange: (e) => setFilter(face, e.target.value) },
-    ...FILTERS.map((name) => el("option", { value: name, selected: (face.filter || "") === name || null },
+    ...["", ...status.filters].map((name) => el("option", { value: name, selected: (face.filter || "") === name || null },
       name || `default (${current.data.filter})`)));
   parts.push(
     el("h3", {}, `${face.origin} face ${face.id}` + (face.score !== null ? ` · score ${face.score}` : "")),
     el("div", { class: "row" }, el("button", { id: "toggle-keep", onclick: () => toggleKeep(face) },
       face.action === "hide" ? "Keep visible (K)" : "Hide (K)"), filter),
     el("div", { class: "row" }, el("button", { id: "delete-face", onclick: () => deleteFace(face, false) }, "Delete (Del)")));
-  if (face.track && current.data.kind === "video") {
+  if (face.track != null && current.data.kind === "video") {
     const from = el("input", { type: "number", id: "cut-from", value: current.frame, style: "width:5em" });
     const to = el("input", { type: "number", id: "cut-to", value: current.frame, style: "width:5em" });
     parts.push(
@@ -294,7 +293,7 @@ function panel() {
 
 // In a video a face is one frame of a person's track: keep/hide and the filter apply to the track.
 async function setFace(face, fields) {
-  if (face.track && current.data.kind === "video") {
+  if (face.track != null && current.data.kind === "video") {
     await api("POST", `/api/files/${current.id}/tracks/${face.track}`, fields);
   } else {
     await api("PATCH", `/api/files/${current.id}/faces/${face.id}`, fields);
@@ -306,7 +305,7 @@ const toggleKeep = (face) => setFace(face, { action: face.action === "hide" ? "k
 const setFilter = (face, name) => setFace(face, { filter: name }); // "": the run's filter
 
 async function deleteFace(face, wholeTrack) {
-  if (wholeTrack && face.track && face.origin !== "manual") {
+  if (wholeTrack && face.track != null && face.origin !== "manual") {
     await api("POST", `/api/files/${current.id}/tracks/${face.track}`, { delete: true });
   } else {
     await api("DELETE", `/api/files/${current.id}/faces/${face.origin === "manual" ? face.track : face.id}`);

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
-from tests.conftest import EXAMPLES, make_clip
+from benchmarks.synthetic_clips import EXAMPLES, make_clip
 
 CLIP_FRAMES = 25
 MAX_PIXELS = 20_000_000  # the folder run's --max-pixels
