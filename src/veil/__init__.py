@@ -2,10 +2,13 @@
 
 Examples:
     >>> import cv2, veil
-    >>> hidden, faces = veil.anonymize(cv2.imread("photo.jpg"), filter="pixelate")   # doctest: +SKIP
+    >>> hidden, faces = veil.anonymize(cv2.imread("examples/newton.png"), filter="pixelate")
+    >>> len(faces)
+    1
     >>> anonymizer = veil.Anonymizer(profile="thorough")       # load models once, reuse
-    >>> record = anonymizer.process_file("clip.mp4", "out.mp4")                      # doctest: +SKIP
-    >>> record.to_json()["tracks"]                                                   # doctest: +SKIP
+    >>> record = anonymizer.process_file("examples/gauss.png", "gauss_hidden.png")
+    >>> record.to_json()["faces"][0]["action"]["filter"]
+    'pixelate'
     >>> detector = veil.load_detector("yunet", threshold=0.5, scale=2)
 
 Your own detector (``detect(frame) -> Faces``), filter (``apply(frame, faces) ->

@@ -20,7 +20,8 @@ import numpy as np
 from veil.core import AnonymizerCore, FrameResult
 from veil.escrow.seal import finish_sealed, seal_faces, sealing
 from veil.faces import Faces
-from veil.media.images import Pages, read_image, read_photo, write_image
+from veil.image_types import ColorOrder, Given, restore, to_bgr
+from veil.media.images import Pages, Photo, read_image, write_image
 from veil.media.video import Frame, VideoReader, is_video
 from veil.media.video_writer import VideoWriter
 from veil.memory import check_video_fits
@@ -43,12 +44,79 @@ class Anonymizer(AnonymizerCore):
     ``keep=``/``only=`` settings instead). Any other keyword is a `Settings` field.
 
     Examples:
+        >>> import cv2
         >>> anonymizer = Anonymizer(filter="blur", profile="thorough")
-        >>> hidden, faces = anonymizer.anonymize(frame)               # doctest: +SKIP
-        >>> record = anonymizer.process_file("clip.mp4", "out.mp4")   # doctest: +SKIP
-        >>> Anonymizer(detector=MyDetector(), filter=MyFilter())       # doctest: +SKIP
-        >>> Anonymizer(known=KnownFaces(Gallery.load("staff.json"), "keep"))  # doctest: +SKIP
+        >>> hidden, faces = anonymizer.anonymize(cv2.imread("examples/newton.png"))
+        >>> record = anonymizer.process_file("examples/newton.png", "newton_blurred.png")
+        >>> record.face_count
+        1
+        >>> class OneBox:  # your own detector: anything with detect(frame) -> Faces
+        ...     name = "one box"
+        ...     def detect(self, frame):
+        ...         return Faces(np.array([[10, 10, 60, 70]]), np.array([1.0]))
+        >>> class Invert:  # your own filter: anything with apply(frame, faces) -> frame
+        ...     def apply(self, frame, faces):
+        ...         return 255 - frame
+        >>> mine = Anonymizer(detector=OneBox(), filter=Invert())
+        >>> hidden, faces = mine.anonymize(np.zeros((90, 90, 3), np.uint8))
+        >>> int(hidden.min()), faces.xyxy.tolist()
+        (255, [[10.0, 10.0, 60.0, 70.0]])
     """
+
+    # -- images and frames as Python hands them over --------------------------------
+    def anonymize(
+        self, image: Any, faces: Faces | None = None, *, color: ColorOrder = "bgr"
+    ) -> tuple[Any, Faces]:
+        """A copy of ``image`` with faces hidden, in the type it was given, and every face found.
+
+        ``image``: a numpy array (BGR by default, ``color="rgb"`` for RGB; grey ``(H, W)``,
+        with alpha ``(H, W, 4)``; ``uint8``, or float in ``[0, 1]``), a ``PIL.Image.Image``
+        (turned upright by its EXIF orientation, as the command line does; the result carries
+        no metadata), or a path to a photo (the result is a BGR array). ``faces``: hide these
+        instead of detecting. `Faces.to_hide` gives the faces hidden.
+
+        Raises:
+            TypeError, ValueError: an image veil cannot take, named with what it accepts.
+
+        Examples:
+            >>> from PIL import Image
+            >>> hidden, faces = Anonymizer(profile="fast").anonymize(Image.open("examples/newton.png"))
+            >>> type(hidden).__name__, hidden.mode, len(faces)
+            ('Image', 'RGB', 1)
+        """
+        photo, given = to_bgr(image, color)
+        found = self.detect(photo.pixels) if faces is None else faces
+        result = self.step(photo.pixels, found)
+        assert result.pixels is not None
+        return restore(result.pixels, photo, given), result.faces
+
+    def anonymize_frames(
+        self, frames: Iterable[Any], *, fps: float = 30.0, color: ColorOrder = "bgr"
+    ) -> Iterator[tuple[Any, Faces]]:
+        """Video from Python, without files: each frame anonymised with the search, tracking and
+        look-ahead a video file gets, yielded in order in the type it came as, with its faces.
+
+        ``frames``: any iterable of images `anonymize` takes (arrays, PIL images); ``fps``: their
+        rate (frames' times in reports). Frames come out ``memory`` frames after they go in.
+
+        Examples:
+            >>> frames = [np.zeros((120, 160, 3), np.uint8)] * 3
+            >>> [len(faces) for _, faces in Anonymizer(profile="fast").anonymize_frames(frames, fps=25)]
+            [0, 0, 0]
+        """
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, not {fps!r}")
+        given: dict[int, tuple[Photo, Given]] = {}
+
+        def decoded() -> Iterator[Frame]:
+            for index, image in enumerate(frames):
+                given[index] = to_bgr(image, color)
+                yield Frame(index, given[index][0].pixels, None, index / fps)
+
+        for frame, result in self.anonymize_stream(decoded()):
+            photo, how = given.pop(frame.index)
+            assert result.pixels is not None
+            yield restore(result.pixels, photo, how), result.faces
 
     # -- streams of frames -------------------------------------------------------
     def full_frames(
@@ -72,9 +140,12 @@ class Anonymizer(AnonymizerCore):
         stops that thread.
 
         Examples:
-            >>> with VideoReader("clip.mp4") as reader:                   # doctest: +SKIP
-            ...     for frame, result in anonymizer.anonymize_stream(reader.frames()):
-            ...         show(result.pixels)
+            >>> frames = [Frame(i, np.zeros((120, 160, 3), np.uint8), None, i / 25) for i in range(3)]
+            >>> for frame, result in Anonymizer(profile="fast").anonymize_stream(frames):
+            ...     print(frame.index, len(result.faces), result.pixels.shape)
+            0 0 (120, 160, 3)
+            1 0 (120, 160, 3)
+            2 0 (120, 160, 3)
         """
         self.start_stream()
         tracked = prefetch(self.track(frames, scanned), LOOKAHEAD_DEPTH, name="veil-detect")
@@ -181,8 +252,8 @@ class Anonymizer(AnonymizerCore):
         beside the output (``OUTPUT.escrow``), or nothing is written at all.
 
         Examples:
-            >>> record = Anonymizer().process_file("in.jpg", "out.jpg")   # doctest: +SKIP
-            >>> record.to_json()["faces"][0]["action"]["filter"]           # doctest: +SKIP
+            >>> record = Anonymizer(profile="fast").process_file("examples/newton.png", "newton_out.png")
+            >>> record.to_json()["faces"][0]["action"]["filter"]
             'pixelate'
         """
         escrow = self.settings.output.escrow
@@ -217,28 +288,29 @@ def _shared_anonymizer(settings: Settings) -> Anonymizer:
     return Anonymizer(settings)
 
 
-def anonymize(image: np.ndarray | str | Path, **settings: Any) -> tuple[np.ndarray, Faces]:
-    """Hide every face in one image.
+def anonymize(image: Any, color: ColorOrder = "bgr", **settings: Any) -> tuple[Any, Faces]:
+    """Hide every face in one image; the result comes back in the type the image came in.
 
     Models are loaded on the first call and reused by later calls with the
     same settings (the four most recent settings are kept).
 
     Args:
-        image: a BGR uint8 array, or a path to a photo.
+        image: a numpy array (BGR, or RGB with ``color="rgb"``; grey or with alpha; uint8, or
+            float in ``[0, 1]``), a ``PIL.Image.Image``, or a path to a photo (`Anonymizer.anonymize`).
+        color: the channel order of a colour array: ``"bgr"`` (OpenCV) or ``"rgb"``.
         **settings: any `Settings` field, e.g. ``filter="pixelate"``, ``detector="centerface"``;
             or a ``detector``, ``filter`` or ``known`` object as `Anonymizer` takes them
             (then nothing is reused).
 
     Returns:
-        The anonymised BGR image (a new array) and every face found, each with
-        whether it was hidden when a gallery decided (`Faces.to_hide`).
+        The anonymised image (a new array or PIL image; a BGR array for a path) and every
+        face found, each with whether it was hidden when a gallery decided (`Faces.to_hide`).
 
     Examples:
-        >>> hidden, faces = anonymize("examples/newton.png", filter="blur")   # doctest: +SKIP
-        >>> len(faces), faces.xyxy.round()                                    # doctest: +SKIP
-        (1, array([[333.,  89., 438., 233.]], dtype=float32))
+        >>> hidden, faces = anonymize("examples/newton.png", filter="blur")
+        >>> len(faces), hidden.shape
+        (1, (432, 768, 3))
     """
-    frame = read_photo(image).pixels if isinstance(image, str | Path) else image
     custom = any(not isinstance(settings.get(key), str | None) for key in ("detector", "filter", "known"))
     anonymizer = Anonymizer(**settings) if custom else _shared_anonymizer(Settings(**settings))
-    return anonymizer.anonymize(frame)
+    return anonymizer.anonymize(image, color=color)

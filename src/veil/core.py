@@ -16,6 +16,7 @@ import numpy as np
 
 from veil.detection import Detector
 from veil.detection.video import VideoSearch
+from veil.display import frame_png
 from veil.faces import Faces
 from veil.filters import Filter, Region, as_filter
 from veil.loaders import hiding_filter, known_faces, photo_detector, video_detector
@@ -39,6 +40,12 @@ class FrameResult:
     pixels: np.ndarray | None
     faces: Faces
     regions: list[Region]
+
+    def _repr_png_(self) -> bytes | None:
+        """In a notebook: the anonymised frame, small, each face outlined (red: hidden, green: kept)."""
+        if self.pixels is None:
+            return None
+        return frame_png(self.pixels, self.faces.xyxy, self.faces.hide)
 
 
 class AnonymizerCore:
@@ -151,18 +158,6 @@ class AnonymizerCore:
         decided = self.decide(frame, faces, tracked)
         pixels = self.filter.apply(frame, decided.to_hide()) if render else None
         return FrameResult(pixels, decided, self.filter.regions(decided, frame.shape[1], frame.shape[0]))
-
-    def anonymize(self, frame: np.ndarray, faces: Faces | None = None) -> tuple[np.ndarray, Faces]:
-        """A copy of ``frame`` with faces hidden, and every face found (`Faces.to_hide`: those hidden).
-
-        Examples:
-            >>> hidden, faces = Anonymizer().anonymize(cv2.imread("photo.jpg"))   # doctest: +SKIP
-            >>> len(faces), len(faces.to_hide())                                   # doctest: +SKIP
-            (3, 3)
-        """
-        result = self.step(frame, self.detect(frame) if faces is None else faces)
-        assert result.pixels is not None
-        return result.pixels, result.faces
 
     def start_stream(self) -> None:
         """Forget per-video state: gallery votes and replacement faces are per track, and ids restart."""

@@ -3,7 +3,8 @@
 The command line prints ``error: PATH: reason`` from these two fields, without a
 traceback; the Python API raises them as they are, so a caller can do the same.
 
->>> try:                                              # doctest: +SKIP
+>>> import veil
+>>> try:
 ...     veil.anonymize("missing.jpg")
 ... except veil.VeilError as exc:
 ...     print(exc.path, exc.reason)

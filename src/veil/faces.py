@@ -127,6 +127,79 @@ class Faces:
             **optional,
         )
 
+    # -- other forms ------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain Python lists (JSON-ready); None for a field the faces lack.
+
+        Examples:
+            >>> Faces(np.array([[10, 10, 50, 60]]), np.array([0.9])).to_dict()["xyxy"]
+            [[10.0, 10.0, 50.0, 60.0]]
+        """
+        plain: dict[str, Any] = {"xyxy": self.xyxy.tolist(), "score": self.score.tolist()}
+        for name in PER_FACE_OPTIONAL:
+            value = getattr(self, name)
+            if value is not None and value.dtype.kind == "f":
+                value = np.where(np.isfinite(value), value, None)  # JSON has no NaN or infinity
+            plain[name] = None if value is None else value.tolist()
+        plain["source"] = [str(s) for s in self.source]
+        return plain
+
+    @classmethod
+    def from_dict(cls, plain: dict[str, Any]) -> Faces:
+        """The faces `to_dict` wrote (a missing landmark or distance reads back as NaN or infinity)."""
+        fields: dict[str, Any] = {}
+        for name, (dtype, _, fill) in PER_FACE_OPTIONAL.items():
+            value = plain.get(name)
+            if value is not None and dtype is not object:
+                array = np.array(value, dtype=object)
+                array[array == None] = fill  # noqa: E711 (elementwise: JSON's null)
+                value = array.astype(dtype)
+            fields[name] = value
+        xyxy = np.asarray(plain["xyxy"], np.float32)
+        return cls(xyxy, plain["score"], source=plain.get("source", ""), **fields)
+
+    def to_supervision(self) -> Any:
+        """These faces as `supervision.Detections` (class 0; landmarks, source and decisions in ``data``).
+
+        Raises:
+            ImportError: supervision is not installed (it is not a veil dependency).
+        """
+        try:
+            import supervision
+        except ImportError:
+            raise ImportError("Faces.to_supervision needs supervision: pip install supervision") from None
+        data = {"source": np.asarray(self.source, object)}
+        data.update({name: getattr(self, name) for name in PER_FACE_OPTIONAL if name != "track_id"})
+        return supervision.Detections(
+            xyxy=self.xyxy.astype(np.float32),
+            confidence=self.score,
+            class_id=np.zeros(len(self), int),
+            tracker_id=self.track_id,
+            data={name: value for name, value in data.items() if value is not None},
+        )
+
+    @classmethod
+    def from_supervision(cls, detections: Any) -> Faces:
+        """Faces from `supervision.Detections` (a face detector's, or `to_supervision`'s): no
+        confidence reads as 1; landmarks, source and decisions come from ``data`` when present."""
+        data = getattr(detections, "data", None) or {}
+        count = len(detections.xyxy)
+        score = detections.confidence if detections.confidence is not None else np.ones(count, np.float32)
+        fields = {name: data.get(name) for name in PER_FACE_OPTIONAL if name != "track_id"}
+        return cls(
+            np.asarray(detections.xyxy, np.float32),
+            score,
+            track_id=detections.tracker_id,
+            source=data.get("source", "supervision"),
+            **fields,
+        )
+
+    def _repr_html_(self) -> str:
+        """In a notebook: how many faces, a sketch of where they are, and a table of the first ones."""
+        from veil.display import faces_html
+
+        return faces_html(self.xyxy, self.score, self.hide, self.track_id)
+
     # -- container protocol ---------------------------------------------------
     def __len__(self) -> int:
         return len(self.xyxy)

@@ -130,8 +130,10 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
             too); nothing is left behind.
 
     Examples:
-        >>> with atomic_output("out/report.json") as temp:   # doctest: +SKIP
-        ...     temp.write_text("{}")
+        >>> with atomic_output("report.json") as temp:
+        ...     _ = temp.write_text("{}")
+        >>> Path("report.json").read_text()
+        '{}'
     """
     path = Path(path)
     temp = temporary_beside(path)

@@ -133,9 +133,13 @@ class PoolRunner:
     """Anonymise every item of SRC into DEST with ``workers`` processes.
 
     Examples:
-        >>> summary = PoolRunner("photos/", "out/", settings, workers=2).run()   # doctest: +SKIP
-        >>> summary.line()                                                         # doctest: +SKIP
-        'veil batch: 120 done, 0 skipped (already done), 57 faces, 98.1 s'
+        >>> from veil.settings import Settings
+        >>> runner = PoolRunner("examples/", "out/", Settings(profile="fast"), workers=2, version="doc")
+        >>> summary = runner.run()
+        >>> summary.done, summary.faces
+        (3, 31)
+        >>> PoolRunner("examples/", "out/", Settings(profile="fast"), workers=2, version="doc").run().skipped
+        3
     """
 
     def __init__(

@@ -125,10 +125,11 @@ def load_profile(name: str, threshold: float | None = None) -> FusedDetector:
             (`veil.detection.thresholds`).
 
     Examples:
+        >>> import cv2
         >>> detector = load_profile("thorough")
-        >>> faces = detector.detect(frame)          # doctest: +SKIP
-        >>> faces.source                            # doctest: +SKIP
-        array(['centerface@1x+centerface@2x', ...], dtype=object)
+        >>> faces = detector.detect(cv2.imread("examples/newton.png"))
+        >>> faces.source
+        array(['centerface@1x-faces>=64px+centerface@2x-faces<320px'], dtype=object)
     """
     members = _profile(name).photo
     if threshold is None:

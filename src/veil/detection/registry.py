@@ -81,8 +81,9 @@ def load_detector(
 
     Examples:
         >>> detector = load_detector("yunet", threshold=0.6, scale=2)
-        >>> faces = detector.detect(cv2.imread("examples/newton.png"))     # doctest: +SKIP
-        >>> len(faces), faces.source[0]                                    # doctest: +SKIP
+        >>> import cv2
+        >>> faces = detector.detect(cv2.imread("examples/newton.png"))
+        >>> len(faces), faces.source[0]
         (1, 'yunet')
     """
     if name not in DETECTORS and not name.startswith("onnx:"):

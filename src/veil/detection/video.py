@@ -171,10 +171,13 @@ class VideoSearch:
     """Finds faces in one video frame with a `VideoRecipe`, given where tracks expect faces.
 
     Examples:
-        >>> search = VideoSearch(VideoRecipe(zoom=("centerface",)), threshold=0.2)   # doctest: +SKIP
-        >>> faces = search.detect(frame, expected_boxes)                             # doctest: +SKIP
-        >>> faces.found_by                                                           # doctest: +SKIP
-        array(['scan', 'zoom'], dtype=object)
+        >>> import cv2
+        >>> frame = cv2.imread("examples/newton.png")
+        >>> search = VideoSearch(VideoRecipe(zoom=("centerface",)), threshold=0.2)
+        >>> search.detect(frame).found_by                          # the scan finds the face
+        array(['scan'], dtype=object)
+        >>> search.detect(frame, np.array([[334, 89, 439, 231]])).found_by  # found: no zoom needed
+        array(['scan'], dtype=object)
     """
 
     def __init__(self, recipe: VideoRecipe, threshold: float) -> None:

@@ -175,7 +175,7 @@ def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo 
                 )
             if frames == 1:
                 opened.load()
-                return _to_photo(opened)
+                return photo_from_pil(opened)
             return _read_pages(opened, frames)
     except MediaError:
         raise
@@ -199,7 +199,7 @@ def _read_pages(opened: Image.Image, frames: int) -> Pages:
     for index in range(frames):
         opened.seek(index)
         opened.load()
-        pages.append(_to_photo(opened.copy() if opened.format != "MPO" else opened.convert("RGB")))
+        pages.append(photo_from_pil(opened.copy() if opened.format != "MPO" else opened.convert("RGB")))
         durations.append(float(opened.info.get("duration", 0) or 0))
     loop = opened.info.get("loop")
     fmt = str(opened.format)
@@ -215,7 +215,8 @@ def _quiet_pillow() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
-def _to_photo(image: Image.Image) -> Photo:
+def photo_from_pil(image: Image.Image) -> Photo:
+    """A decoded Pillow image as a `Photo`: upright (EXIF orientation applied), BGR, alpha apart."""
     icc = image.info.get("icc_profile")
     problems: list[str] = []
     with _quiet_pillow() as caught:

@@ -44,10 +44,13 @@ class Gallery:
     """Known people, each with one or more embeddings.
 
     Examples:
-        >>> gallery = Gallery.open("staff.json")                     # doctest: +SKIP
-        >>> gallery.add("Ada", "ada.jpg", load_detector(), FaceEmbedder())   # doctest: +SKIP
-        >>> gallery.save("staff.json"); gallery.names                 # doctest: +SKIP
-        {'Ada': 1}
+        >>> from veil.detection import load_detector
+        >>> from veil.recognition.embedding import FaceEmbedder
+        >>> gallery = Gallery.open("staff.json")
+        >>> gallery.add("Newton", "examples/newton.png", load_detector("centerface"), FaceEmbedder()).photo
+        'newton.png'
+        >>> gallery.save("staff.json"); gallery.names
+        {'Newton': 1}
     """
 
     entries: list[Entry]

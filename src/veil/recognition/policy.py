@@ -45,10 +45,18 @@ class KnownFaces:
     """A gallery, a mode and a threshold: decides which faces of a frame to hide.
 
     Examples:
-        >>> known = KnownFaces(Gallery.load("staff.json"), "keep")         # doctest: +SKIP
-        >>> decided = known.decide(image, detector.detect(image))          # doctest: +SKIP
-        >>> decided.identity, decided.hide                                 # doctest: +SKIP
-        (array(['Ada', None], dtype=object), array([False,  True]))
+        >>> import cv2
+        >>> from veil.detection import load_detector
+        >>> detector, embedder = load_detector("centerface"), FaceEmbedder()
+        >>> gallery = Gallery.open("staff.json")
+        >>> _ = gallery.add("Newton", "examples/newton.png", detector, embedder)
+        >>> known = KnownFaces(gallery, "keep", embedder=embedder)
+        >>> newton, gauss = cv2.imread("examples/newton.png"), cv2.imread("examples/gauss.png")
+        >>> decided = known.decide(newton, detector.detect(newton))
+        >>> decided.identity, decided.hide
+        (array(['Newton'], dtype=object), array([False]))
+        >>> known.decide(gauss, detector.detect(gauss)).hide
+        array([ True])
     """
 
     gallery: Gallery

@@ -135,8 +135,14 @@ class ReviewDocument:
     """The review of a set of files, saved to ``path`` after every change (thread-safe).
 
     Examples:
-        >>> review = ReviewDocument.create(Path("out/veil-review.json"), jobs, settings)   # doctest: +SKIP
-        >>> review.add_box("f0", 0, [10, 10, 60, 70])                                      # doctest: +SKIP
+        >>> from veil.settings import Settings
+        >>> entry = file_entry(0, Path("examples/newton.png"), Path("newton.png"), "photo")
+        >>> entry.update(status="ready", width=768, height=432)
+        >>> review = ReviewDocument.create(Path("veil-review.json"), [entry], Settings().to_json())
+        >>> review.add_box("f0", 0, [10, 10, 60, 70])
+        'm1'
+        >>> [face["box"] for face in review.faces_at("f0", 0)]
+        [[10.0, 10.0, 60.0, 70.0]]
     """
 
     def __init__(self, path: Path, data: dict[str, Any]) -> None:
