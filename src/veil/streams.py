@@ -17,7 +17,7 @@ from veil.faces import Faces
 from veil.media.video import Frame
 from veil.settings import VideoSettings
 from veil.threads import ordered_map, search_threads
-from veil.tracking import TemporalCoverage
+from veil.tracking import TemporalCoverage, within_frame
 
 Scanned = Mapping[int, tuple[int, Faces]]
 """Full-frame results found elsewhere (a chunk's scan), by frame pts: ``(index, faces)``."""
@@ -46,6 +46,11 @@ def full_frames(
     return ordered_map(search_whole, frames, workers, name="veil-search")
 
 
+def _within(frame: Frame, faces: Faces) -> tuple[Frame, Faces]:
+    height, width = frame.pixels.shape[:2]
+    return frame, within_frame(faces, width, height)
+
+
 def tracked_faces(
     search: Detector | VideoSearch,
     frames: Iterable[Frame],
@@ -72,9 +77,9 @@ def tracked_faces(
                     expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
                 found = search.around(frame.pixels, full, expected)
             for index, faces in coverage.push(frame.index, found):
-                yield held.pop(index), faces
+                yield _within(held.pop(index), faces)
         for index, faces in coverage.flush():
-            yield held.pop(index), faces
+            yield _within(held.pop(index), faces)
     finally:
         searched.close()
         close = getattr(frames, "close", None)

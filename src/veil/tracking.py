@@ -149,6 +149,35 @@ class Tracker:
         return np.stack(live) if live else np.zeros((0, 4))
 
 
+MIN_EXTRAPOLATED_SIZE = 0.5
+"""A box carried past its track's detections keeps at least this share of its detected size."""
+
+
+def moved(box: np.ndarray, velocity: np.ndarray, frames: float) -> np.ndarray:
+    """``box`` carried ``frames`` frames along ``velocity`` (per-frame change of x1, y1, x2, y2).
+
+    The centre follows the centre's motion and the size the size's, but never below
+    `MIN_EXTRAPOLATED_SIZE` of the detected size: a shrinking track carried far enough
+    would otherwise turn its box inside out and hide nothing.
+    """
+    centre, size = (box[:2] + box[2:]) / 2, box[2:] - box[:2]
+    centre = centre + (velocity[:2] + velocity[2:]) / 2 * frames
+    size = np.maximum(size + (velocity[2:] - velocity[:2]) * frames, MIN_EXTRAPOLATED_SIZE * size)
+    return np.concatenate([centre - size / 2, centre + size / 2])
+
+
+def within_frame(faces: Faces, width: int, height: int) -> Faces:
+    """Boxes placed by tracking clipped to the frame, and every face with no whole pixel inside it
+    dropped: a track that leaves the frame ends there, and no region hides nothing."""
+    inside = faces.xyxy.copy()
+    inside[:, [0, 2]] = np.clip(inside[:, [0, 2]], 0, width)
+    inside[:, [1, 3]] = np.clip(inside[:, [1, 3]], 0, height)
+    visible = (inside[:, 2] - inside[:, 0] >= 1) & (inside[:, 3] - inside[:, 1] >= 1)
+    filled = np.asarray(faces.source == FILL_SOURCE, bool)
+    placed = np.where(filled[:, None], inside, faces.xyxy)
+    return replace(faces, xyxy=placed)[visible]
+
+
 class TemporalCoverage:
     """Streaming gap filling: `push` a frame's detections, get finished frames back ``memory`` later.
 
@@ -248,11 +277,11 @@ class TemporalCoverage:
         elif gap_before is not None and gap_before <= self.memory:
             assert before is not None
             motion = track.velocity(before) if self.mode == "both" else np.zeros(4)
-            box = track.boxes[before] + motion * gap_before
+            box = moved(track.boxes[before], motion, gap_before)
             distance, score = gap_before, track.scores[before]
         elif gap_after is not None and gap_after <= self.memory:
             assert after is not None
-            box = track.boxes[after] - track.velocity(after, backwards=True) * gap_after
+            box = moved(track.boxes[after], track.velocity(after, backwards=True), -gap_after)
             distance, score = gap_after, track.scores[after]
         else:
             return None
