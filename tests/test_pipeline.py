@@ -49,7 +49,7 @@ def test_every_frame_is_written_observed_and_counted(tmp_path):
         on_frame=lambda done, total: progress.append((done, total)),
         total=6,
     )
-    assert run.frames == 6 and run.output == tmp_path / "out.mp4" and not run.warnings
+    assert run.frames == 6 and run.output == tmp_path / "out.mp4" and not run.warnings and not run.incomplete
     assert frame_count(tmp_path / "out.mp4") == 6
     assert seen == [(i, 255 - i * 10) for i in range(6)], "observers see the original frame and its result"
     assert progress[-1] == (6, 6)
@@ -81,6 +81,7 @@ def test_a_truncated_source_is_an_error_a_partial_output_or_a_warning(tmp_path):
     run = run_video(frames(5), stage, writer(tmp_path / "b.mp4"), source=Cut(), when_incomplete="partial")
     assert run.output == tmp_path / "b_partial.mp4" and run.output.is_file()
     assert "written to" in run.warnings[0] and not (tmp_path / "b.mp4").exists()
+    assert run.incomplete
     run = run_video(frames(5), stage, writer(tmp_path / "c.mp4"), source=Cut(), when_incomplete="warn")
     assert run.output == tmp_path / "c.mp4" and run.warnings == ["truncated: 5 of 9 frames decoded"]
 

@@ -25,7 +25,7 @@ from veil.media.images import Pages, Photo, read_image, write_image
 from veil.media.video import Frame, VideoReader, is_video
 from veil.media.video_writer import VideoWriter
 from veil.memory import check_video_fits
-from veil.pipeline import FrameCallback, Observer, run_video
+from veil.pipeline import FrameCallback, Observer, observe_still, run_video
 from veil.report import FileRecord, FrameRecord
 from veil.settings import Settings
 from veil.streams import Scanned, full_frames, tracked_faces
@@ -208,8 +208,7 @@ class Anonymizer(AnonymizerCore):
         if isinstance(image, Pages):
             return self._process_pages(Path(source), image, output)
         result = self.step(image.pixels, self.detect(image.pixels), render=output is not None)
-        for observe in observers:
-            observe(Frame(0, image.pixels, None, 0.0), result)
+        observe_still(observers, image.pixels, result)
         if output is not None:
             assert result.pixels is not None
             write_image(

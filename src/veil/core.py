@@ -70,7 +70,10 @@ class AnonymizerCore:
             overrides["detector"] = detector
         if isinstance(filter, str):
             overrides["filter"] = filter
-        settings = Settings(**overrides) if settings is None else settings.replace(**overrides)
+        if settings is None:
+            settings = Settings(**overrides)
+        elif overrides:
+            settings = settings.replace(**overrides)
         self.settings = settings
         self.custom: dict[str, str] = {}
         """What the user gave as objects instead of names, as reports describe it."""

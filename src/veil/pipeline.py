@@ -70,12 +70,20 @@ class VideoRun:
     Attributes:
         frames: frames that went through the stage.
         output: the file written (``NAME_partial.EXT`` for a truncated input), or None.
+        incomplete: the input was cut short and the run went on with what decoded.
         warnings: printed as ``warning: PATH: ...``.
     """
 
     frames: int = 0
     output: Path | None = None
+    incomplete: bool = False
     warnings: list[str] = field(default_factory=list)
+
+
+def observe_still(observers: Sequence[Observer], pixels: np.ndarray, result: FrameResult) -> None:
+    """Show a photo to the observers of a video: it is the one-frame case (frame 0, time 0)."""
+    for observe in observers:
+        observe(Frame(0, pixels, None, 0.0), result)
 
 
 def per_frame(render: Callable[[Frame], FrameResult]) -> Stage:
@@ -147,6 +155,7 @@ def run_video(
         if incomplete is not None:
             if when_incomplete == "error":
                 raise incomplete
+            run.incomplete = True
             if when_incomplete == "partial" and target is not None:
                 target = partial_output(target)
                 run.warnings.append(f"{incomplete.reason}; the frames read are written to {target}")

@@ -171,12 +171,11 @@ def track_whole(
             observers=[collect],
         )
         info = reader.info
-    partial = bool(run.warnings)
-    if not partial and len(records) != len(plan.pts):
+    if not run.incomplete and len(records) != len(plan.pts):
         raise ChunkMismatch(source, f"{len(records)} frames decoded of {len(plan.pts)} packets")
     record = anonymizer.record(source, info.width, info.height, None, frames=records)
     primed = anonymizer.filter if stateful else None
-    return Tracked(hide, record.face_count, run.warnings, partial, primed)
+    return Tracked(hide, record.face_count, run.warnings, run.incomplete, primed)
 
 
 def render_chunk(
@@ -197,7 +196,8 @@ def render_chunk(
     hider = primed or anonymizer.filter
 
     def render(frame: Frame) -> FrameResult:
-        faces = hide[frame.pts if frame.pts is not None else -1]
+        assert frame.pts is not None, "only frames with a pts in hide come here"
+        faces = hide[frame.pts]
         return FrameResult(hider.apply(frame.pixels, faces), faces, [])
 
     def missed(seen: int) -> ChunkMismatch:  # the seek missed frames: the video is done in one pass

@@ -29,9 +29,9 @@ from veil.files import write_json
 from veil.filters import Filter, Region
 from veil.loaders import hiding_filter
 from veil.media.images import read_photo, write_image
-from veil.media.video import AV_ERRORS, Frame, VideoReader, describe_av_error, quarter_turns, upright_bgr
+from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
 from veil.media.video_writer import VideoWriter
-from veil.pipeline import per_frame, run_video
+from veil.pipeline import observe_still, per_frame, run_video
 from veil.review.document import ReviewDocument, track_number
 from veil.settings import Settings
 from veil.version import __version__
@@ -186,8 +186,7 @@ def _export_file(
         if entry["kind"] == "photo":
             photo = read_photo(entry["path"], settings.detection.max_pixels)
             result = hider.render(photo.pixels, faces.get(0, []))
-            for observe in observers:
-                observe(Frame(0, photo.pixels, None, 0.0), result)
+            observe_still(observers, photo.pixels, result)
             assert result.pixels is not None
             write_image(output, photo.with_pixels(result.pixels), keep_metadata=settings.output.keep_metadata)
         else:
