@@ -3,8 +3,10 @@
     python benchmarks/video.py                    # writes benchmarks/results/video.md
     python benchmarks/video.py --repeat 3         # medians over 3 interleaved rounds
     python benchmarks/video.py --rows veil deface # only some rows
+    python benchmarks/video.py --before ../old/src  # adds a row: veil from another checkout
 
-On each clip in ../shared/data/video, in one session and interleaved round by
+On each clip in ../shared/data/video, and on a clip with two hard cuts made from
+them (`video_precision.make_cut_clip`), in one session and interleaved round by
 round, it times every row end to end (process start to file written) and
 records its peak memory (max RSS):
 
@@ -26,13 +28,19 @@ ground); ``video_reference_rejects.json`` lists the ones a person rejected
 on sight, and the *reviewed* column leaves them out. veil's masks come from
 its ``--report``; deface's are recomputed from its own detector and its own
 mask geometry (ellipse over the box grown by 0.3 of its size on every side, i.e. 1.6x).
+
+Precision (`video_precision`): on the same frames, the share of the frame hidden, the
+collateral (hidden outside every plausible face of a generous reference) and the false
+blocks (hidden regions touching no plausible face); and veil's tracks, confirmed or not.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -49,9 +57,10 @@ from veil.faces import Faces
 from veil.filters import MaskSpec
 from veil.geometry import box_iou
 from veil.media.video_writer import EncoderSettings
+from video_precision import CUT_CLIP, make_cut_clip, precision, search_reference
 from video_recipes import RECIPES
 
-CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4"]
+CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4", CUT_CLIP]
 VEIL_MASK = MaskSpec("ellipse", 1.3)
 REJECTS = Path(__file__).with_name("video_reference_rejects.json")
 HERE = Path(__file__).resolve().parent
@@ -61,7 +70,8 @@ VEIL_ROWS = {
     "veil --profile thorough": ["--profile", "thorough"],
     "veil: CenterFace 2x every frame": ["--detector", "centerface", "--detect-scale", "2"],
 }
-ROWS = ["ffmpeg", "deface", *VEIL_ROWS, *RECIPES]
+BEFORE = "veil (before)"
+ROWS = ["ffmpeg", "deface", BEFORE, *VEIL_ROWS, *RECIPES]
 
 
 def ffmpeg_exe() -> str:
@@ -78,7 +88,7 @@ class Run(NamedTuple):
     report: Path | None = None
 
 
-def commands(clip: Path, work: Path, settings: EncoderSettings) -> dict[str, Run]:
+def commands(clip: Path, work: Path, settings: EncoderSettings, before: str | None = None) -> dict[str, Run]:
     ffmpeg_out, deface_out = work / "ffmpeg.mp4", work / "deface.mp4"
     found = {
         "ffmpeg": Run([
@@ -94,6 +104,10 @@ def commands(clip: Path, work: Path, settings: EncoderSettings) -> dict[str, Run
         out, report = work / f"veil{i}.mp4", work / f"veil{i}.json"
         command = [sys.executable, "-m", "veil.cli", str(clip), "-o", str(out), "-q"]
         found[row] = Run([*command, "--report", str(report), *flags], out, report)
+    if before is not None:  # the default run of another checkout's veil, for a before/after pair
+        out, report = work / "before.mp4", work / "before.json"
+        command = ["env", f"PYTHONPATH={before}", sys.executable, "-m", "veil.cli", str(clip), "-o", str(out)]
+        found[BEFORE] = Run([*command, "-q", "--report", str(report)], out, report)
     for i, row in enumerate(RECIPES):
         out, report = work / f"recipe{i}.mp4", work / f"recipe{i}.json"
         command = [sys.executable, str(HERE / "video_recipes.py"), row, str(clip), str(out), str(report)]
@@ -119,6 +133,16 @@ def reference_faces(frames: dict[int, np.ndarray]) -> dict[int, Faces]:
     """The strongest pass: CenterFace x2 and YuNet x2, merged."""
     detectors = [load_detector("centerface", None, 2.0), load_detector("yunet", None, 2.0)]
     return {i: Faces.concat([d.detect(f) for d in detectors]).nms(0.4) for i, f in frames.items()}
+
+
+def track_counts(report: Path) -> tuple[int, int]:
+    """Confirmed and unconfirmed tracks of a report (all tracks count as confirmed in a report
+    from before tracks were confirmed)."""
+    entry = json.loads(report.read_text())["files"][0]
+    if "track_summary" not in entry:
+        return entry["tracks"], 0
+    confirmed = sum(track["confirmed"] for track in entry["track_summary"])
+    return confirmed, len(entry["track_summary"]) - confirmed
 
 
 def reviewed(reference: dict[int, Faces], clip: str) -> dict[int, Faces]:
@@ -183,6 +207,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=3, help="coverage: check every n-th frame")
     parser.add_argument("--clips", nargs="*", default=CLIPS)
     parser.add_argument("--rows", nargs="*", default=ROWS, help="which rows to run (default: all)")
+    parser.add_argument("--before", help="the src folder of another veil checkout: adds its default run")
     parser.add_argument("--out", default=str(RESULTS / "video.md"))
     parser.add_argument("--render-only", action="store_true", help="rewrite the table from the saved JSON")
     args = parser.parse_args()
@@ -205,14 +230,20 @@ def main() -> None:
 
 def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> dict:
     """Time every row on one clip, then count the reference faces each left uncovered."""
-    clip = require_data(DATA / "video" / name)
+    if name == CUT_CLIP:
+        made = Path(tempfile.mkdtemp())
+        atexit.register(shutil.rmtree, made, ignore_errors=True)
+        clip = make_cut_clip(require_data(DATA / "video"), made / "cuts.mp4")
+    else:
+        clip = require_data(DATA / "video" / name)
     with av.open(str(clip)) as container:
         stream = container.streams.video[0]
         size = (stream.codec_context.width, stream.codec_context.height)
     frames = frame_count(clip)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        planned = {row: run for row, run in commands(clip, work, settings).items() if row in args.rows}
+        runs = commands(clip, work, settings, args.before)
+        planned = {row: run for row, run in runs.items() if row in args.rows or row == BEFORE}
         times: dict[str, list[float]] = {row: [] for row in planned}
         memory: dict[str, float] = {}
         for _ in range(args.repeat):
@@ -223,6 +254,7 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
                 print(f"{name} {row}: {seconds:.1f} s, {megabytes:.0f} MB", flush=True)
         sample = sampled_frames(clip, args.every)
         reference = reference_faces(sample)
+        plausible = search_reference(sample)
         checked = reviewed(reference, name)
         rows = {}
         for row, (_, video, report) in planned.items():
@@ -233,6 +265,7 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
             if report is not None:
                 hidden, spec = veil_faces(report), VEIL_MASK
                 result["degenerate"] = degenerate_boxes(report)
+                result["tracks"], result["unconfirmed"] = track_counts(report)
                 passes = report.with_suffix(".passes.json")
                 if passes.exists():
                     result["ms_per_pass"] = json.loads(passes.read_text())
@@ -242,6 +275,7 @@ def measure(name: str, args: argparse.Namespace, settings: EncoderSettings) -> d
                 result["uncovered"] = count_uncovered(reference, hidden, spec, size)
                 result["uncovered_reviewed"] = count_uncovered(checked, hidden, spec, size)
                 result["faces_per_frame"] = float(np.mean([len(hidden.get(i, ())) for i in sample]))
+                result.update(precision(hidden, plausible, spec, size))
             rows[row] = result
     return {
         "size": size,
@@ -269,6 +303,10 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
                     str(r.get("uncovered", "-")),
                     str(r.get("uncovered_reviewed", "-")),
                     f"{r['faces_per_frame']:.1f}" if "faces_per_frame" in r else "-",
+                    f"{r['hidden_pct']:.1f}" if "hidden_pct" in r else "-",
+                    f"{r['collateral_pct']:.2f}" if "collateral_pct" in r else "-",
+                    f"{r['false_blocks']:.2f}" if "false_blocks" in r else "-",
+                    f"{r['tracks']} (+{r['unconfirmed']})" if "tracks" in r else "-",
                     str(r.get("degenerate", "-")),
                     " / ".join(f"{passes[k]:.0f}" for k in ("scan", "sweep", "zoom")) if passes else "-",
                     f"{r['memory_mb']:.0f}",
@@ -277,6 +315,7 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
             )
         header = [
             "row", "fps", "x deface", "uncovered", "uncovered (reviewed)", "boxes per frame",
+            "hidden %", "collateral %", "false blocks per frame", "tracks (+ unconfirmed)",
             "degenerate boxes", "ms/frame scan / sweep / zoom", "peak MB", "frames written",
         ]  # fmt: skip
         lines += [
@@ -300,7 +339,12 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
         "a person rejected (benchmarks/video_reference_rejects.json). Boxes per frame: what the tool "
         "hid on the checked frames (false alarms and track fills included). Degenerate boxes: over "
         "every frame of veil's report, boxes that hide no pixel (inside out, empty, wholly outside the "
-        "frame, or with an empty region). Passes: the every-frame "
+        "frame, or with an empty region). Hidden %: the share of the frame under the masks; collateral %: "
+        "hidden outside every plausible face (CenterFace and YuNet at 2x, score >= 0.3, boxes grown 1.6x); "
+        "false blocks: hidden regions of >= 150 px touching no plausible face "
+        "(benchmarks/video_precision.py). "
+        "Tracks: confirmed tracks in veil's report, and in brackets the lone detections hidden in their own "
+        "frame only. Passes: the every-frame "
         "scan, the upscaled sweep (a tile per frame) and the zoom on tracked faces.\n\n" + "\n".join(lines)
     )
     print(text)

@@ -8,9 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from veil.face_codec import encode_faces
 from veil.faces import Faces
 from veil.filters.base import Region
+from veil.tracking import FILL_SOURCE, SURE_SCORE, confirms
 from veil.version import __version__
 
 
@@ -41,6 +44,47 @@ class FrameRecord:
     time: float
     faces: Faces
     regions: list[Region] = field(default_factory=list)
+
+
+def track_summary(frames: list[FrameRecord]) -> list[dict[str, Any]]:
+    """One line per track of a video, in order of first appearance: what a reviewer checks as a unit.
+
+    ``detections``: frames where a detector found the face; ``filled_share``: the share of the
+    track's frames that tracking placed; scores are the detections'. ``confirmed``: the tracker
+    followed it (`veil.tracking.confirms`); an unconfirmed track is a lone detection hidden
+    only where it was found. ``unsure``: unconfirmed, or no detection scoring `SURE_SCORE`.
+    """
+    tracks: dict[int, dict[str, Any]] = {}
+    for frame in frames:
+        faces = frame.faces
+        if faces.track_id is None:
+            continue
+        for i, track in enumerate(faces.track_id.tolist()):
+            entry = tracks.setdefault(
+                int(track), {"first": frame.index, "frames": 0, "scores": [], "passes": set()}
+            )
+            entry["last"] = frame.index
+            entry["frames"] += 1
+            if faces.source[i] != FILL_SOURCE:
+                found_by = str(faces.found_by[i]) if faces.found_by is not None else ""
+                entry["passes"].add("refound" if found_by == "zoom" and entry["scores"] else found_by)
+                entry["scores"].append(float(faces.score[i]))
+    summary = []
+    for track, entry in tracks.items():
+        scores = entry["scores"] or [0.0]
+        confirmed = confirms(len(entry["scores"]), max(scores), entry["passes"])
+        summary.append({
+            "track": track,
+            "first": entry["first"],
+            "last": entry["last"],
+            "detections": len(entry["scores"]),
+            "filled_share": round(1 - len(entry["scores"]) / entry["frames"], 3),
+            "mean_score": round(float(np.mean(scores)), 3),
+            "max_score": round(max(scores), 3),
+            "confirmed": confirmed,
+            "unsure": not confirmed or max(scores) < SURE_SCORE,
+        })  # fmt: skip
+    return summary
 
 
 @dataclass
@@ -90,6 +134,7 @@ class FileRecord:
             record["fps"] = self.fps
             record["frame_count"] = len(self.frames)
             record["tracks"] = self.face_count
+            record["track_summary"] = track_summary(self.frames)
             record["frames"] = [
                 {
                     "index": frame.index,

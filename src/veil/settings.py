@@ -123,6 +123,7 @@ class VideoSettings:
     memory: int = DEFAULT_MEMORY
     detect_every: int = 1  # run the detector on every n-th frame; tracking covers the rest
     tracking: TrackingMode = DEFAULT_TRACKING
+    scene_cuts: bool = True  # end every track at a cut to another shot (veil.scenes)
     max_memory: int | None = None  # bytes a video may take (estimated up front); None: half the RAM
     allow_partial: bool = False  # write what decodes of a truncated video, as NAME_partial.EXT
 

@@ -4,7 +4,7 @@ The search of a frame has two parts (`veil.detection.video`): the full-frame
 passes, which need no tracks and so run several frames at once, and the zoom
 around where tracks expect faces, which runs in order. `TemporalCoverage`
 (`veil.tracking`) then fills the frames a detector missed, ``memory`` frames
-behind the newest one.
+behind the newest one, never across a cut to another shot (`veil.scenes`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from veil.detection import Detector
 from veil.detection.video import VideoSearch
 from veil.faces import Faces
 from veil.media.video import Frame
+from veil.scenes import SceneCuts
 from veil.settings import VideoSettings
 from veil.threads import ordered_map, search_threads
 from veil.tracking import TemporalCoverage, within_frame
@@ -63,20 +64,28 @@ def tracked_faces(
     from its track, ``memory`` frames after it went in (the look-ahead).
     Closing the iterator stops the search threads and the decoder.
     """
-    coverage = TemporalCoverage(video.memory, video.tracking)
+    # Only a search that looks twice (the sweep's tiles, the zoom) confirms a lone find; without
+    # one (`fast`, a single detector) every track is followed: at that recall, a lone find is
+    # more often a face (benchmarks/results/video_precision.md).
+    second_look = isinstance(search, VideoSearch) and (
+        search.recipe.sweep is not None or bool(search.recipe.zoom)
+    )
+    coverage = TemporalCoverage(video.memory, video.tracking, confirm=second_look)
+    cuts = SceneCuts() if video.scene_cuts and coverage.memory else None
     held: dict[int, Frame] = {}
     searched = full_frames(search, frames, video.detect_every, scanned)
     try:
         for frame, full in searched:
             held[frame.index] = frame
             found = Faces.empty() if full is None else full
+            cut = cuts is not None and cuts.starts_shot(frame.pixels)
             if full is not None and isinstance(search, VideoSearch):
                 expected = None
-                if search.wants_expected:  # only zoom uses them: `fast` skips predicting
+                if search.wants_expected and not cut:  # only zoom uses them: `fast` skips predicting
                     recipe = search.recipe
                     expected = coverage.expected(frame.index, recipe.zoom_score, recipe.zoom_hits)
                 found = search.around(frame.pixels, full, expected)
-            for index, faces in coverage.push(frame.index, found):
+            for index, faces in coverage.push(frame.index, found, cut):
                 yield _within(held.pop(index), faces)
         for index, faces in coverage.flush():
             yield _within(held.pop(index), faces)

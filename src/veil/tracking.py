@@ -10,8 +10,15 @@ frames later, when it knows what came after them. Then it can:
 * **extend** a track ``memory`` frames past its last detection (predicted with
   the track's motion) and ``memory`` frames *before* its first one (the face
   was there before the detector caught it);
-* **grow** every filled box with its distance from the nearest real detection,
-  to absorb motion the prediction got wrong.
+* **grow** every filled box with the track's measured motion and the distance from
+  the nearest real detection, to absorb motion the prediction got wrong (a still
+  face's box barely grows; a running one's grows fast).
+
+A track fills frames only once it is *confirmed* (``confirm=True``, for a search
+that looks twice): several detections, one strong one, a find by the upscaled
+sweep or a re-find by the zoom pass. A detector's one-off false alarm is hidden in
+its own frame only, and never spreads over ``2 * memory`` frames of pavement. No
+track, gap fill or memory crosses a scene cut (`push` is told where they are).
 
 Only ``memory`` frames are held back, so a video is processed in one
 streaming pass. ``mode="forward"`` is a plain short-term detection memory
@@ -41,9 +48,34 @@ DEFAULT_MEMORY = 15
 clip: 102 faces left uncovered against 112 with the same recipe, benchmarks/results/video.md;
 the moving-camera clips: fewer uncovered for a little more masked area,
 benchmarks/results/video_coverage.md)."""
+MOTION_SLACK = 0.5
+"""A filled box's centre may be off by this share of the track's motion since the nearest
+detection (speed x frames): its box grows by that much on each side."""
 DEFAULT_GROWTH = 0.03
-"""Filled boxes grow by this fraction of their size per frame away from a detection."""
+"""And by this share of its size per frame from a detection, for a face that turns or leans
+(with motion growth and confirmed tracks, the MOT20 crowd clip left 99 reference faces
+uncovered at 0.01 a frame and 90 at 0.03, in-process runs of benchmarks/video.py's measure)."""
 MAX_GROWTH = 1.6
+CONFIRM_HITS = 3
+CONFIRM_SCORE = 0.6
+CONFIRMING_PASSES = frozenset({"sweep", "refound"})
+"""A track is confirmed, and filled, once it has `CONFIRM_HITS` detections or one scoring
+`CONFIRM_SCORE` (the zoom pass's own bar in the balanced recipe), or a pass in this set found
+it: the upscaled sweep (it sees each part of the frame only every few frames, so one find is
+its normal rate; on the crowd clip 25 of 30 single sweep finds are faces) or the zoom
+re-finding the face of an existing track."""
+
+
+SURE_SCORE = 0.5
+"""A detection scoring less is unsure: the review page points the reviewer to it."""
+
+
+def confirms(hits: int, best: float, passes: set[str] | frozenset[str]) -> bool:
+    """Whether a track with ``hits`` detections, the best scoring ``best``, found by ``passes``,
+    is a face to follow rather than a one-off false alarm."""
+    return hits >= CONFIRM_HITS or best >= CONFIRM_SCORE or bool(passes & CONFIRMING_PASSES)
+
+
 MATCH_IOU = 0.3
 """IoU needed to link a detection to a track, measured on boxes doubled in size
 (so a small face that moved about one face width per frame still links)."""
@@ -55,18 +87,29 @@ class Track:
     """The detections of one face, in frame order."""
 
     id: int
+    scene: int = 0
     frames: list[int] = field(default_factory=list)
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
+    passes: set[str] = field(default_factory=set)
+    """Which passes of the video search found it (``found_by``); ``refound``: the zoom re-found it."""
 
-    def add(self, index: int, box: np.ndarray, score: float) -> None:
+    def add(self, index: int, box: np.ndarray, score: float, found_by: str = "") -> None:
+        if found_by == "zoom" and self.frames:
+            found_by = "refound"  # a magnified second look at a face the track already had
         self.frames.append(index)
         self.boxes.append(np.asarray(box, np.float64))
         self.scores.append(float(score))
+        self.passes.add(found_by)
 
     @property
     def last(self) -> int:
         return self.frames[-1]
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether this is a face to follow, not a one-off false alarm (see `CONFIRM_HITS`)."""
+        return confirms(len(self.frames), max(self.scores), self.passes)
 
     def velocity(self, position: int = -1, backwards: bool = False) -> np.ndarray:
         """Per-frame change of ``x1, y1, x2, y2`` at detection ``position``.
@@ -88,7 +131,7 @@ class Track:
         # A face cannot plausibly move more than half its size per frame; a
         # larger slope is a mis-link or a detector jump, so damp it.
         size = float(np.mean(boxes[:, 2:] - boxes[:, :2]))
-        return np.clip(slope, -0.5 * size, 0.5 * size)
+        return np.clip(slope, -MAX_SPEED * size, MAX_SPEED * size)
 
     def predict(self, index: int) -> np.ndarray:
         """The box expected at a later frame ``index`` from the track's motion."""
@@ -106,12 +149,19 @@ class Tracker:
         self.max_age = max_age
         self.active: list[Track] = []
         self.finished: list[Track] = []
+        self.scene = 0
         self._next_id = 0
 
-    def update(self, index: int, faces: Faces) -> np.ndarray:
-        """Link this frame's faces to tracks; returns a track id per face."""
-        self.finished.extend(t for t in self.active if index - t.last > self.max_age)
-        self.active = [t for t in self.active if index - t.last <= self.max_age]
+    def update(self, index: int, faces: Faces, cut: bool = False) -> np.ndarray:
+        """Link this frame's faces to tracks; returns a track id per face.
+
+        ``cut``: this frame starts a new shot, so every track ends before it.
+        """
+        if cut:
+            self.scene += 1
+        self.finished.extend(t for t in self.active if cut or index - t.last > self.max_age)
+        self.active = [t for t in self.active if not cut and index - t.last <= self.max_age]
+        found_by = faces.found_by if faces.found_by is not None else np.full(len(faces), "", dtype=object)
         ids = np.full(len(faces), -1, np.int64)
         if self.active and len(faces):
             predicted = np.stack([grown_box(t.predict(index), 2.0) for t in self.active])
@@ -122,12 +172,12 @@ class Tracker:
                     break
                 if ids[f] >= 0 or self.active[t].last == index:
                     continue
-                self.active[t].add(index, faces.xyxy[f], float(faces.score[f]))
+                self.active[t].add(index, faces.xyxy[f], float(faces.score[f]), str(found_by[f]))
                 ids[f] = self.active[t].id
         for f in np.flatnonzero(ids < 0):
-            track = Track(self._next_id)
+            track = Track(self._next_id, self.scene)
             self._next_id += 1
-            track.add(index, faces.xyxy[f], float(faces.score[f]))
+            track.add(index, faces.xyxy[f], float(faces.score[f]), str(found_by[f]))
             self.active.append(track)
             ids[f] = track.id
         return ids
@@ -150,19 +200,24 @@ class Tracker:
 
 
 MIN_EXTRAPOLATED_SIZE = 0.5
-"""A box carried past its track's detections keeps at least this share of its detected size."""
+MAX_EXTRAPOLATED_SIZE = 1.5
+"""A box carried past its track's detections keeps between these shares of its detected size."""
+MAX_SPEED = 0.5
+"""A face moves at most this share of its size per frame; a faster slope is a mis-link."""
 
 
 def moved(box: np.ndarray, velocity: np.ndarray, frames: float) -> np.ndarray:
     """``box`` carried ``frames`` frames along ``velocity`` (per-frame change of x1, y1, x2, y2).
 
-    The centre follows the centre's motion and the size the size's, but never below
-    `MIN_EXTRAPOLATED_SIZE` of the detected size: a shrinking track carried far enough
-    would otherwise turn its box inside out and hide nothing.
+    The centre follows the centre's motion; the box keeps its shape and scales with the
+    size's mean rate, between `MIN_EXTRAPOLATED_SIZE` and `MAX_EXTRAPOLATED_SIZE` of the
+    detected size: carried far enough, a shrinking track would turn its box inside out, a
+    growing one would cover a body, and one side's noise alone would stretch it into a bar.
     """
     centre, size = (box[:2] + box[2:]) / 2, box[2:] - box[:2]
     centre = centre + (velocity[:2] + velocity[2:]) / 2 * frames
-    size = np.maximum(size + (velocity[2:] - velocity[:2]) * frames, MIN_EXTRAPOLATED_SIZE * size)
+    rate = float(np.mean((velocity[2:] - velocity[:2]) / np.maximum(size, 1.0)))
+    size = size * float(np.clip(1 + rate * frames, MIN_EXTRAPOLATED_SIZE, MAX_EXTRAPOLATED_SIZE))
     return np.concatenate([centre - size / 2, centre + size / 2])
 
 
@@ -199,7 +254,10 @@ class TemporalCoverage:
         memory: int = DEFAULT_MEMORY,
         mode: TrackingMode = DEFAULT_TRACKING,
         growth: float = DEFAULT_GROWTH,
+        confirm: bool = True,
     ) -> None:
+        """``confirm``: fill only confirmed tracks; off, every track is followed (for a search with
+        no second look, where a lone find cannot be confirmed but by repetition)."""
         if memory < 0:
             raise ValueError("memory must be >= 0")
         if mode not in TRACKING_MODES:
@@ -207,8 +265,9 @@ class TemporalCoverage:
         self.memory = memory if mode != "off" else 0
         self.mode = mode
         self.growth = growth
+        self.confirm = confirm
         self.tracker = Tracker(max_age=self.memory)
-        self._pending: deque[tuple[int, Faces]] = deque()
+        self._pending: deque[tuple[int, int, Faces]] = deque()
 
     def expected(self, index: int, min_score: float = 0.0, min_hits: int = 1) -> np.ndarray:
         """Where the live tracks expect faces at frame ``index`` (before it is detected): zoom's windows."""
@@ -219,10 +278,13 @@ class TemporalCoverage:
         """How many frames `push` holds back before returning a frame."""
         return self.memory if self.mode == "both" else 0
 
-    def push(self, index: int, faces: Faces) -> Iterator[tuple[int, Faces]]:
-        """Add frame ``index`` (frames must come in increasing order); yield frames now final."""
-        ids = self.tracker.update(index, faces)
-        self._pending.append((index, replace(faces, track_id=ids)))
+    def push(self, index: int, faces: Faces, cut: bool = False) -> Iterator[tuple[int, Faces]]:
+        """Add frame ``index`` (frames must come in increasing order); yield frames now final.
+
+        ``cut``: frame ``index`` starts a new shot (`veil.scenes`): nothing is carried across.
+        """
+        ids = self.tracker.update(index, faces, cut)
+        self._pending.append((index, self.tracker.scene, replace(faces, track_id=ids)))
         while self._pending and self._pending[0][0] <= index - self.delay:
             yield self._finish(*self._pending.popleft(), latest=index)
         self._forget(index)
@@ -233,13 +295,13 @@ class TemporalCoverage:
         while self._pending:
             yield self._finish(*self._pending.popleft(), latest=latest)
 
-    def _finish(self, index: int, detected: Faces, latest: int) -> tuple[int, Faces]:
+    def _finish(self, index: int, scene: int, detected: Faces, latest: int) -> tuple[int, Faces]:
         if self.memory == 0:
             return index, detected
         present = set(detected.track_id.tolist()) if detected.track_id is not None else set()
         boxes, scores, ids = [], [], []
         for track in self.tracker.tracks():
-            if track.id in present:
+            if track.id in present or track.scene != scene or (self.confirm and not track.confirmed):
                 continue
             filled = self._fill(track, index, latest)
             if filled is not None:
@@ -272,6 +334,7 @@ class TemporalCoverage:
             assert before is not None and after is not None
             weight = gap_before / (gap_before + gap_after)
             box = (1 - weight) * track.boxes[before] + weight * track.boxes[after]
+            motion = (track.boxes[after] - track.boxes[before]) / (gap_before + gap_after)
             distance = min(gap_before, gap_after)
             score = min(track.scores[before], track.scores[after])
         elif gap_before is not None and gap_before <= self.memory:
@@ -281,11 +344,20 @@ class TemporalCoverage:
             distance, score = gap_before, track.scores[before]
         elif gap_after is not None and gap_after <= self.memory:
             assert after is not None
-            box = moved(track.boxes[after], track.velocity(after, backwards=True), -gap_after)
+            motion = track.velocity(after, backwards=True)
+            box = moved(track.boxes[after], motion, -gap_after)
             distance, score = gap_after, track.scores[after]
         else:
             return None
-        return grown_box(box, min(MAX_GROWTH, 1 + self.growth * distance)), score
+        return grown_box(box, self._growth(box, motion, distance)), score
+
+    def _growth(self, box: np.ndarray, motion: np.ndarray, distance: int) -> float:
+        """How much a box filled ``distance`` frames from a detection grows: with the track's speed
+        (`MOTION_SLACK`) and, a little, with the distance alone (``growth``), at most `MAX_GROWTH`."""
+        speed = float(np.hypot(*((motion[:2] + motion[2:]) / 2)))
+        size = float(np.mean(box[2:] - box[:2]))
+        slack = 2 * MOTION_SLACK * speed * distance / max(size, 1.0)
+        return 1 + min(MAX_GROWTH - 1, slack + self.growth * distance)
 
     def _forget(self, index: int) -> None:
         """Drop finished tracks that can no longer reach a pending frame (bounded memory)."""

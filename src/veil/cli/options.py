@@ -128,6 +128,13 @@ video_options = apply_all(
             "the last box forward; 'off' trusts every frame's detector alone.",
         ),
         click.option(
+            "--scene-cuts/--no-scene-cuts",
+            default=VideoSettings.scene_cuts,
+            show_default=True,
+            help="Video: end every track where the video cuts to another shot, so no mask is "
+            "carried across the cut.",
+        ),
+        click.option(
             "--max-memory",
             callback=lambda ctx, param, value: None if value is None else _size(value),
             metavar="SIZE",

@@ -26,10 +26,11 @@ from veil.face_codec import encode_face
 from veil.faces import Faces
 from veil.files import local_user, write_json
 from veil.report import FileRecord
+from veil.tracking import SURE_SCORE
 
 DOCUMENT_NAME = "veil-review.json"
 FORMAT = "veil-review/2"
-UNSURE_SCORE = 0.5
+UNSURE_SCORE = SURE_SCORE
 """Faces scoring below this, and faces only tracking placed, make a frame uncertain."""
 ACTIONS = ("hide", "keep")
 MANUAL_TRACKS = 1_000_000_000
