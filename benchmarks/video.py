@@ -69,6 +69,7 @@ VEIL_ROWS = {
     "veil --profile fast": ["--profile", "fast"],
     "veil --profile thorough": ["--profile", "thorough"],
     "veil: CenterFace 2x every frame": ["--detector", "centerface", "--detect-scale", "2"],
+    "veil --tracker iou": ["--tracker", "iou"],
 }
 BEFORE = "veil (before)"
 ROWS = ["ffmpeg", "deface", BEFORE, *VEIL_ROWS, *RECIPES]

@@ -209,3 +209,18 @@ def test_nothing_is_carried_across_a_scene_cut():
     # the same detections without the cut: the first face is carried on, as it should be
     uncut = run(TemporalCoverage(memory=6), {**first, **second}, 26)
     assert covers(uncut[12], moving_face(12))
+
+
+def test_a_face_is_filled_once_even_when_two_tracks_hold_it():
+    # one face, detected twice per frame with boxes too far apart to merge, then missed
+    coverage = TemporalCoverage(memory=5)
+    out = {}
+    for index in range(12):
+        boxes = (
+            [moving_face(index), moving_face(index) + np.array([6, 6, 6, 6], np.float32)] if index < 6 else []
+        )
+        found = Faces(np.array(boxes).reshape(-1, 4), np.full(len(boxes), 0.9), source="test")
+        out.update(coverage.push(index, found))
+    out.update(coverage.flush())
+    assert len(out[3]) == 2, "detections are never dropped"
+    assert [len(out[i]) for i in range(6, 12)] == [1] * 5 + [0], "two tracks, one face: one filled box"

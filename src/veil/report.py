@@ -117,13 +117,13 @@ class FileRecord:
 
     @property
     def face_count(self) -> int:
-        """Faces in a photo; distinct tracks (people) in a video or animation; faces on all pages."""
+        """Faces in a photo; confirmed tracks (people followed, `track_summary`) in a video or
+        animation, not counting lone finds hidden in their own frame; faces on all pages."""
         if self.frames is None:
             return len(self.faces)
-        tracked = [frame.faces.track_id for frame in self.frames if frame.faces.track_id is not None]
-        if not tracked:
+        if all(frame.faces.track_id is None for frame in self.frames):
             return sum(len(frame.faces) for frame in self.frames)
-        return len({int(i) for ids in tracked for i in ids})
+        return sum(track["confirmed"] for track in track_summary(self.frames))
 
     def to_json(self) -> dict[str, Any]:
         """This file's entry in a report: JSON-ready types only."""

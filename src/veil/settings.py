@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from veil.association import TRACKERS, TrackerName, resolved
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, DEFAULT_PROFILE
 from veil.detection.onnx_session import DEFAULT_DEVICE, DEVICES
 from veil.detection.profiles import PROFILES, recipe_key
@@ -124,11 +125,14 @@ class VideoSettings:
     detect_every: int = 1  # run the detector on every n-th frame; tracking covers the rest
     tracking: TrackingMode = DEFAULT_TRACKING
     scene_cuts: bool = True  # end every track at a cut to another shot (veil.scenes)
+    tracker: TrackerName = "auto"  # what links detections (veil.association): OC-SORT where installed
     max_memory: int | None = None  # bytes a video may take (estimated up front); None: half the RAM
     allow_partial: bool = False  # write what decodes of a truncated video, as NAME_partial.EXT
 
     def __post_init__(self) -> None:
         _choose(self.tracking, TRACKING_MODES, "tracking mode")
+        _choose(self.tracker, TRACKERS, "tracker")
+        resolved(self.tracker)  # --tracker ocsort without the tracking extra: say so before any file
         if self.memory < 0:
             raise ValueError("--memory must be 0 or more")
         if self.max_memory is not None and self.max_memory <= 0:

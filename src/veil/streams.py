@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Mapping
 
+from veil.association import new_tracker
 from veil.detection import Detector
 from veil.detection.video import VideoSearch
 from veil.faces import Faces
@@ -66,11 +67,14 @@ def tracked_faces(
     """
     # Only a search that looks twice (the sweep's tiles, the zoom) confirms a lone find; without
     # one (`fast`, a single detector) every track is followed: at that recall, a lone find is
-    # more often a face (benchmarks/results/video_precision.md).
+    # more often a face (benchmarks/results/video_precision.md). OC-SORT leaves weak finds out
+    # of its tracks, which only a second look can confirm: `auto` gives it only such a search.
     second_look = isinstance(search, VideoSearch) and (
         search.recipe.sweep is not None or bool(search.recipe.zoom)
     )
-    coverage = TemporalCoverage(video.memory, video.tracking, confirm=second_look)
+    name = "iou" if video.tracker == "auto" and not second_look else video.tracker
+    tracker = new_tracker(name, video.effective_memory)
+    coverage = TemporalCoverage(video.memory, video.tracking, confirm=second_look, tracker=tracker)
     cuts = SceneCuts() if video.scene_cuts and coverage.memory else None
     held: dict[int, Frame] = {}
     searched = full_frames(search, frames, video.detect_every, scanned)

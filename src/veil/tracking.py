@@ -76,6 +76,9 @@ def confirms(hits: int, best: float, passes: set[str] | frozenset[str]) -> bool:
     return hits >= CONFIRM_HITS or best >= CONFIRM_SCORE or bool(passes & CONFIRMING_PASSES)
 
 
+DUPLICATE_IOU = 0.5
+"""A filled box overlapping another fill or a detection of its frame this much hides the same
+face twice (two tracks on one face): the best-scoring box stays."""
 MATCH_IOU = 0.3
 """IoU needed to link a detection to a track, measured on boxes doubled in size
 (so a small face that moved about one face width per frame still links)."""
@@ -142,7 +145,8 @@ class Tracker:
     """Greedy IoU association with constant-velocity prediction (SORT without the Kalman filter).
 
     Hungarian assignment buys little here: ambiguous pairs are rare after
-    prediction, and a wrong link still covers both faces.
+    prediction, and a wrong link still covers both faces. Subclasses link
+    otherwise (`veil.association`) by overriding `_link` and `_restart`.
     """
 
     def __init__(self, max_age: int) -> None:
@@ -156,30 +160,50 @@ class Tracker:
         """Link this frame's faces to tracks; returns a track id per face.
 
         ``cut``: this frame starts a new shot, so every track ends before it.
+        A face no track takes starts a track of its own.
         """
         if cut:
             self.scene += 1
+            self._restart()
         self.finished.extend(t for t in self.active if cut or index - t.last > self.max_age)
         self.active = [t for t in self.active if not cut and index - t.last <= self.max_age]
         found_by = faces.found_by if faces.found_by is not None else np.full(len(faces), "", dtype=object)
-        ids = np.full(len(faces), -1, np.int64)
-        if self.active and len(faces):
-            predicted = np.stack([grown_box(t.predict(index), 2.0) for t in self.active])
-            ious = box_iou(predicted, np.stack([grown_box(b, 2.0) for b in faces.xyxy.astype(np.float64)]))
-            for flat in np.argsort(-ious, axis=None, kind="stable"):
-                t, f = np.unravel_index(flat, ious.shape)
-                if ious[t, f] < MATCH_IOU:
-                    break
-                if ids[f] >= 0 or self.active[t].last == index:
-                    continue
-                self.active[t].add(index, faces.xyxy[f], float(faces.score[f]), str(found_by[f]))
-                ids[f] = self.active[t].id
+        ids = self._link(index, faces, found_by)
         for f in np.flatnonzero(ids < 0):
-            track = Track(self._next_id, self.scene)
-            self._next_id += 1
+            track = self._new_track()
             track.add(index, faces.xyxy[f], float(faces.score[f]), str(found_by[f]))
-            self.active.append(track)
             ids[f] = track.id
+        return ids
+
+    def _new_track(self) -> Track:
+        track = Track(self._next_id, self.scene)
+        self._next_id += 1
+        self.active.append(track)
+        return track
+
+    def _restart(self) -> None:
+        """Forget what linking learnt (a scene cut): nothing of the last shot predicts the next."""
+
+    def _link(self, index: int, faces: Faces, found_by: np.ndarray) -> np.ndarray:
+        """Add each face that continues an active track to it; its track id, or -1 where none does."""
+        return self._link_by_iou(index, faces, found_by, self.active)
+
+    @staticmethod
+    def _link_by_iou(index: int, faces: Faces, found_by: np.ndarray, tracks: list[Track]) -> np.ndarray:
+        """Greedy linking of ``faces`` to ``tracks``: best overlap of doubled boxes first."""
+        ids = np.full(len(faces), -1, np.int64)
+        if not tracks or not len(faces):
+            return ids
+        predicted = np.stack([grown_box(t.predict(index), 2.0) for t in tracks])
+        ious = box_iou(predicted, np.stack([grown_box(b, 2.0) for b in faces.xyxy.astype(np.float64)]))
+        for flat in np.argsort(-ious, axis=None, kind="stable"):
+            t, f = np.unravel_index(flat, ious.shape)
+            if ious[t, f] < MATCH_IOU:
+                break
+            if ids[f] >= 0 or tracks[t].last == index:
+                continue
+            tracks[t].add(index, faces.xyxy[f], float(faces.score[f]), str(found_by[f]))
+            ids[f] = tracks[t].id
         return ids
 
     def tracks(self) -> list[Track]:
@@ -255,9 +279,11 @@ class TemporalCoverage:
         mode: TrackingMode = DEFAULT_TRACKING,
         growth: float = DEFAULT_GROWTH,
         confirm: bool = True,
+        tracker: Tracker | None = None,
     ) -> None:
         """``confirm``: fill only confirmed tracks; off, every track is followed (for a search with
-        no second look, where a lone find cannot be confirmed but by repetition)."""
+        no second look, where a lone find cannot be confirmed but by repetition). ``tracker``: what
+        links detections (`veil.association.new_tracker`); veil's IoU `Tracker` by default."""
         if memory < 0:
             raise ValueError("memory must be >= 0")
         if mode not in TRACKING_MODES:
@@ -266,7 +292,7 @@ class TemporalCoverage:
         self.mode = mode
         self.growth = growth
         self.confirm = confirm
-        self.tracker = Tracker(max_age=self.memory)
+        self.tracker = tracker if tracker is not None else Tracker(max_age=self.memory)
         self._pending: deque[tuple[int, int, Faces]] = deque()
 
     def expected(self, index: int, min_score: float = 0.0, min_hits: int = 1) -> np.ndarray:
@@ -317,6 +343,10 @@ class TemporalCoverage:
             source=FILL_SOURCE,
             found_by=np.full(len(boxes), "fill", dtype=object),
         )
+        fills = fills.nms(DUPLICATE_IOU)
+        if len(detected):
+            overlap = box_iou(fills.xyxy.astype(np.float64), detected.xyxy.astype(np.float64)).max(axis=1)
+            fills = fills[overlap < DUPLICATE_IOU]
         return index, Faces.concat([detected, fills])
 
     def _fill(self, track: Track, index: int, latest: int) -> tuple[np.ndarray, float] | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from veil.association import TRACKERS
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, PROFILE_NAMES, detector_names
 from veil.detection.onnx_session import DEVICES
 from veil.errors import VeilError
@@ -126,6 +127,14 @@ video_options = apply_all(
             show_default=True,
             help="Video: 'both' fills gaps and extends tracks both ways; 'forward' only carries "
             "the last box forward; 'off' trusts every frame's detector alone.",
+        ),
+        click.option(
+            "--tracker",
+            type=click.Choice(TRACKERS),
+            default=VideoSettings.tracker,
+            show_default=True,
+            help="Video: what links detections into tracks: 'ocsort' (OC-SORT, the tracking extra), "
+            "'iou' (veil's own), 'auto' (OC-SORT where installed, but for `fast` and single detectors).",
         ),
         click.option(
             "--scene-cuts/--no-scene-cuts",
