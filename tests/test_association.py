@@ -80,3 +80,15 @@ def test_auto_falls_back_to_veils_tracker_without_the_extra(monkeypatch):
         Settings(tracker="ocsort")
     with pytest.raises(ValueError, match="tracker"):
         Settings(tracker="kalman")  # type: ignore[arg-type]
+
+
+def test_reports_name_the_tracker_that_ran(monkeypatch):
+    ran = {
+        profile: Settings(profile=profile).to_json()["detection"]["video"]["tracker"]
+        for profile in ("fast", "balanced")
+    }
+    assert ran["fast"] == "iou", "a search that looks once follows every find with veil's tracker"
+    assert ran["balanced"] == ("ocsort" if association.ocsort_available() else "iou")
+    assert Settings(tracker="iou").to_json()["detection"]["video"]["tracker"] == "iou"
+    monkeypatch.setattr(association, "ocsort_available", lambda: False)
+    assert Settings().to_json()["detection"]["video"]["tracker"] == "iou"

@@ -56,6 +56,13 @@ def resolved(name: TrackerName) -> Literal["ocsort", "iou"]:
     return name
 
 
+def tracker_for(name: TrackerName, second_look: bool) -> Literal["ocsort", "iou"]:
+    """The tracker a video runs: ``auto`` gives OC-SORT only to a search that looks twice (the
+    sweep's tiles, the zoom), which alone can confirm the weak finds OC-SORT leaves out of its
+    tracks; `fast` and a single detector follow every find with veil's own tracker."""
+    return "iou" if name == "auto" and not second_look else resolved(name)
+
+
 def new_tracker(name: TrackerName, max_age: int) -> Tracker:
     """A tracker that ends a track ``max_age`` frames after its last detection."""
     return LibraryTracker(max_age, ocsort) if resolved(name) == "ocsort" else Tracker(max_age)

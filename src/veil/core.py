@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from veil.association import tracker_for
 from veil.detection import Detector
 from veil.detection.video import VideoSearch
 from veil.display import frame_png
@@ -120,9 +121,9 @@ class AnonymizerCore:
         if "detector" in self.custom:
             threshold = getattr(self.detector, "threshold", None)
             detection = {"members": self.custom["detector"], "threshold": threshold}
-            described.update(
-                detector=self.custom["detector"], detection={"photo": detection, "video": detection}
-            )
+            # a detector object is searched once a frame: veil's own tracker follows every find
+            video = {**detection, "tracker": tracker_for(self.settings.video.tracker, second_look=False)}
+            described.update(detector=self.custom["detector"], detection={"photo": detection, "video": video})
         if "filter" in self.custom:
             described.update(filter=self.custom["filter"], mask=self.mask_shape)
         if "known" in self.custom:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from veil.association import TRACKERS, TrackerName, resolved
+from veil.association import TRACKERS, TrackerName, resolved, tracker_for
 from veil.detection import DEFAULT_DETECT_SCALE, DEFAULT_DETECTOR, DEFAULT_PROFILE
 from veil.detection.onnx_session import DEFAULT_DEVICE, DEVICES
 from veil.detection.profiles import PROFILES, recipe_key
@@ -240,9 +240,12 @@ class Settings:
         return cls(**{key: value for key, value in recorded.items() if key in GROUP_OF})
 
     def to_json(self) -> dict[str, Any]:
-        """The fields, plus what detection actually ran for photos and for video."""
+        """The fields, plus what detection and tracking actually ran for photos and for video."""
+        detection = self.detection
+        looks_twice = detection.single_detector is None and PROFILES[detection.profile].video.looks_twice
+        video = {**detection.described(True), "tracker": tracker_for(self.video.tracker, looks_twice)}
         return {
             **self.flat(),
             "mask_scale": self.hiding.effective_mask_scale,
-            "detection": {"photo": self.detection.described(False), "video": self.detection.described(True)},
+            "detection": {"photo": detection.described(False), "video": video},
         }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Mapping
 
-from veil.association import new_tracker
+from veil.association import new_tracker, tracker_for
 from veil.detection import Detector
 from veil.detection.video import VideoSearch
 from veil.faces import Faces
@@ -67,13 +67,9 @@ def tracked_faces(
     """
     # Only a search that looks twice (the sweep's tiles, the zoom) confirms a lone find; without
     # one (`fast`, a single detector) every track is followed: at that recall, a lone find is
-    # more often a face (benchmarks/results/video_precision.md). OC-SORT leaves weak finds out
-    # of its tracks, which only a second look can confirm: `auto` gives it only such a search.
-    second_look = isinstance(search, VideoSearch) and (
-        search.recipe.sweep is not None or bool(search.recipe.zoom)
-    )
-    name = "iou" if video.tracker == "auto" and not second_look else video.tracker
-    tracker = new_tracker(name, video.effective_memory)
+    # more often a face (benchmarks/results/video_precision.md).
+    second_look = isinstance(search, VideoSearch) and search.recipe.looks_twice
+    tracker = new_tracker(tracker_for(video.tracker, second_look), video.effective_memory)
     coverage = TemporalCoverage(video.memory, video.tracking, confirm=second_look, tracker=tracker)
     cuts = SceneCuts() if video.scene_cuts and coverage.memory else None
     held: dict[int, Frame] = {}

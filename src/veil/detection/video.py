@@ -95,6 +95,11 @@ class VideoRecipe:
         return " + ".join(parts)
 
     @property
+    def looks_twice(self) -> bool:
+        """Whether a face gets a second look (the sweep's tiles, the zoom): what confirms a lone find."""
+        return self.sweep is not None or bool(self.zoom)
+
+    @property
     def every(self) -> tuple[int, ...]:
         """How often each scan member runs (one frame in N)."""
         return tuple(self.scan_every[i] if i < len(self.scan_every) else 1 for i in range(len(self.scan)))
