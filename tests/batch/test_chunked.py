@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import EXAMPLES, make_clip, run_cli
+from tests.media.test_video import top_level_boxes
 from veil.anonymizer import Anonymizer
 from veil.batch import chunked
 from veil.settings import Settings
@@ -87,6 +88,8 @@ def test_chunks_cover_every_frame_as_one_pass_does(tmp_path, settings, request):
     chunked_timing, whole_timing = timing(tmp_path / "chunked.mp4"), timing(tmp_path / "whole.mp4")
     assert chunked_timing == whole_timing  # the same frames at the same times, audio kept
     assert chunked_timing[1] == ["video", "audio"]
+    joined = top_level_boxes(tmp_path / "chunked.mp4")
+    assert joined.index("moov") < joined.index("mdat"), "the joined video is written index first too"
     with av.open(str(tmp_path / "chunked.mp4")) as a, av.open(str(tmp_path / "whole.mp4")) as b:
         for x, y in zip(a.decode(video=0), b.decode(video=0), strict=True):
             diff = np.abs(x.to_ndarray(format="rgb24").astype(int) - y.to_ndarray(format="rgb24").astype(int))

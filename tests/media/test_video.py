@@ -208,3 +208,27 @@ def test_repeated_timestamps_do_not_lose_frames(clip, tmp_path):
         for frame in reader.frames():
             writer.write(frame.pixels, (frame.pts or 0) // 2048 * 2048)  # pairs of frames share a time
     assert len(decoded(out)) == 20
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    """The ISO-BMFF boxes at the top of an MP4/MOV file, in file order."""
+    data, boxes, at = path.read_bytes(), [], 0
+    while at + 8 <= len(data):
+        size, kind = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8].decode("latin-1")
+        if size == 1:
+            size = int.from_bytes(data[at + 8 : at + 16], "big")
+        boxes.append(kind)
+        if size < 8:
+            break
+        at += size
+    return boxes
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov"])
+def test_mp4_and_mov_are_written_index_first(clip, tmp_path, suffix):
+    out = tmp_path / f"out{suffix}"
+    copy_through(clip, out)
+    boxes = top_level_boxes(out)
+    assert "moov" in boxes and "mdat" in boxes
+    assert boxes.index("moov") < boxes.index("mdat"), f"index after the media: {boxes} (no faststart)"
+    assert len(decoded(out)) == 20

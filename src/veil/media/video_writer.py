@@ -29,13 +29,17 @@ class ContainerSpec:
     video_codec: str
     audio_copy: frozenset[str] | None  # codecs the container takes as they are; None: any
     audio_codec: str | None  # what other audio is re-encoded to; None: audio dropped
+    muxer_options: tuple[tuple[str, str], ...] = ()  # options for FFmpeg's muxer
 
 
 _MP4_AUDIO = frozenset({"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"})
+_FASTSTART = (("movflags", "+faststart"),)
+"""MP4 and MOV are written index first (the ``moov`` box before the media): a browser or web
+player can start playing before the whole file has downloaded, as published files need."""
 OUTPUT_CONTAINERS = {
-    ".mp4": ContainerSpec("libx264", _MP4_AUDIO, "aac"),
-    ".m4v": ContainerSpec("libx264", _MP4_AUDIO, "aac"),
-    ".mov": ContainerSpec("libx264", _MP4_AUDIO | {"pcm_s16le", "pcm_s24le"}, "aac"),
+    ".mp4": ContainerSpec("libx264", _MP4_AUDIO, "aac", _FASTSTART),
+    ".m4v": ContainerSpec("libx264", _MP4_AUDIO, "aac", _FASTSTART),
+    ".mov": ContainerSpec("libx264", _MP4_AUDIO | {"pcm_s16le", "pcm_s24le"}, "aac", _FASTSTART),
     ".mkv": ContainerSpec("libx264", None, "aac"),
     ".webm": ContainerSpec("libvpx-vp9", frozenset({"opus", "vorbis"}), "libopus"),
     ".gif": ContainerSpec("gif", frozenset(), None),
@@ -100,7 +104,7 @@ class VideoWriter:
         self.shift = start_shift(reader) if reader is not None else 0.0
         self._temp = temporary_beside(self.path)
         try:
-            self.container = av.open(str(self._temp), "w")
+            self.container = av.open(str(self._temp), "w", options=dict(self.spec.muxer_options))
             self._open_video(settings, fps, size)
             self._audio = (
                 _AudioCopier(self.container, reader, self.spec, self.shift) if settings.audio else None
@@ -233,7 +237,7 @@ def join_parts(parts: Sequence[Path], output: Path, source: str | Path, audio: b
     inputs: list[Any] = []
     try:
         with VideoReader(source) as reader:
-            container = av.open(str(temp), "w")
+            container = av.open(str(temp), "w", options=dict(spec.muxer_options))
             inputs = [av.open(str(part)) for part in parts]
             stream = container.add_stream_from_template(inputs[0].streams.video[0])
             if reader.rotation:
