@@ -197,3 +197,12 @@ def test_the_module_runs_as_the_command():
 
     done = subprocess.run([sys.executable, "-m", "veil.cli", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "veil, version" in done.stdout
+
+
+def test_an_output_name_of_the_other_kind_is_one_error_and_makes_nothing(tmp_path):
+    out = tmp_path / "out.mp4"
+    code, output = run(str(EXAMPLES / "newton.png"), "-o", str(out))
+    assert code == 1
+    errors = {line for line in output.splitlines() if line.startswith("error:")}
+    assert len(errors) == 1 and "cannot write a photo as '.mp4'" in output
+    assert not out.exists()

@@ -93,8 +93,18 @@ def test_videos_become_mp4_unless_the_output_names_a_container(tmp_path):
     assert jobs[0].output == tmp_path / "exact.mkv"
     jobs, _ = plan_jobs([gif], tmp_path / "loop.gif")
     assert jobs[0].output == tmp_path / "loop.gif"
-    jobs, _ = plan_jobs([gif], tmp_path / "still.png")  # a photo name for a video: a folder
-    assert jobs[0].output == tmp_path / "still.png" / "loop.mp4"
+
+
+def test_an_output_name_that_cannot_hold_the_input_is_one_clear_error(tmp_path):
+    photo, video = touch(tmp_path / "a.jpg"), touch(tmp_path / "clip.mov")
+    for source, name, wanted in ((photo, "out.mp4", "photo"), (video, "still.png", "video")):
+        jobs, skipped = plan_jobs([source], tmp_path / name)
+        assert jobs == [] and [s.path for s in skipped] == [source]
+        assert f"cannot write a {wanted} as '{Path(name).suffix}'" in skipped[0].reason
+        assert not (tmp_path / name).exists(), "no folder is made under a file name"
+    (tmp_path / "made.mp4").mkdir()  # an existing folder is a folder, whatever its name
+    jobs, skipped = plan_jobs([photo], tmp_path / "made.mp4")
+    assert skipped == [] and jobs[0].output == tmp_path / "made.mp4" / "a.jpg"
 
 
 def test_colliding_outputs_are_refused(tmp_path):

@@ -102,6 +102,23 @@ def _unsupported_reason(path: Path) -> str:
     return f"{NOT_MEDIA} (format '{path.suffix or '(none)'}' unknown to Pillow and to veil's video list)"
 
 
+def _kind_mismatch(inputs: list[Path], output: Path | None) -> str | None:
+    """Why one photo cannot go to ``-o out.mp4`` (or one video to ``-o out.jpg``), or None.
+
+    An output name with a photo or video extension is a file name, never a folder to create.
+    """
+    if output is None or len(inputs) != 1 or not inputs[0].is_file() or output.is_dir():
+        return None
+    suffix = output.suffix.lower()
+    video = is_video(inputs[0])
+    if video and suffix in IMAGE_EXTENSIONS:
+        containers = ", ".join(sorted(OUTPUT_CONTAINERS))
+        return f"cannot write a video as '{suffix}': name a video file ({containers}) or a folder"
+    if not video and suffix in OUTPUT_CONTAINERS and suffix not in IMAGE_EXTENSIONS:
+        return f"cannot write a photo as '{suffix}': name a photo file (.jpg, .png, ...) or a folder"
+    return None
+
+
 def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job], list[Skipped]]:
     """Decide every output path up front.
 
@@ -130,9 +147,12 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
             else output.suffix.lower() in IMAGE_EXTENSIONS
         )
     )
+    mismatch = _kind_mismatch(inputs, output) if not output_is_file else None
     exclude = output.resolve() if output is not None else None
     for item in inputs:
-        if not item.exists():
+        if mismatch is not None:
+            skipped.append(Skipped(item, mismatch))
+        elif not item.exists():
             skipped.append(Skipped(item, "no such file or directory"))
         elif item.is_dir():
             sources, passed_over = scan_folder(item, exclude)
