@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import sys
@@ -32,6 +33,13 @@ def machine_line() -> str:
         f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}"
     )
+
+
+def write_results(text: str, results: object, out: str | Path) -> None:
+    """Print a benchmark's table and write it to ``out`` (Markdown), its numbers beside it (``.json``)."""
+    print(text)
+    Path(out).write_text(text)
+    Path(out).with_suffix(".json").write_text(json.dumps(results, indent=1))
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -50,7 +50,16 @@ from typing import NamedTuple
 import av
 import numpy as np
 
-from common import DATA, DEFACE_MASK, RESULTS, machine_line, markdown_table, require_data, timed
+from common import (
+    DATA,
+    DEFACE_MASK,
+    RESULTS,
+    machine_line,
+    markdown_table,
+    require_data,
+    timed,
+    write_results,
+)
 from veil.detection import load_detector
 from veil.evaluation import uncovered
 from veil.faces import Faces
@@ -348,9 +357,7 @@ def write(results: dict, args: argparse.Namespace, settings: EncoderSettings) ->
         "frame only. Passes: the every-frame "
         "scan, the upscaled sweep (a tile per frame) and the zoom on tracked faces.\n\n" + "\n".join(lines)
     )
-    print(text)
-    Path(args.out).write_text(text)
-    Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))
+    write_results(text, results, args.out)
 
 
 if __name__ == "__main__":

@@ -23,14 +23,13 @@ is the runner each row calls.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 
 import av
 
-from common import DATA, RESULTS, machine_line, markdown_table, require_data, timed
+from common import DATA, RESULTS, machine_line, markdown_table, require_data, timed, write_results
 
 CLIPS = ["facenet_pytorch_video.mp4", "short_hamilton_clip.mp4", "MOT20-05-raw_even_shorter.mp4"]
 ROWS = {
@@ -99,9 +98,7 @@ def main() -> None:
         + markdown_table(["clip", "row", "seconds", "fps", "speed-up"], table)
         + "\n"
     )
-    print(text)
-    Path(args.out).write_text(text)
-    Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))
+    write_results(text, results, args.out)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import av
 import numpy as np
 
 import veil.tracking as tracking
-from common import DATA, RESULTS, machine_line, markdown_table, require_data
+from common import DATA, RESULTS, machine_line, markdown_table, require_data, write_results
 from veil import Anonymizer
 from veil.association import LibraryTracker, ocsort
 from veil.faces import Faces
@@ -159,9 +159,7 @@ def main() -> None:
         + markdown_table(header, table)
         + "\n"
     )
-    print(text)
-    Path(args.out).write_text(text)
-    Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))
+    write_results(text, results, args.out)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import numpy as np
 from veil.face_codec import encode_faces
 from veil.faces import Faces
 from veil.filters.base import Region
-from veil.tracking import FILL_SOURCE, SURE_SCORE, confirms
+from veil.tracking import FILL_SOURCE, SURE_SCORE, confirms, track_pass
 from veil.version import __version__
 
 
@@ -67,7 +67,7 @@ def track_summary(frames: list[FrameRecord]) -> list[dict[str, Any]]:
             entry["frames"] += 1
             if faces.source[i] != FILL_SOURCE:
                 found_by = str(faces.found_by[i]) if faces.found_by is not None else ""
-                entry["passes"].add("refound" if found_by == "zoom" and entry["scores"] else found_by)
+                entry["passes"].add(track_pass(found_by, bool(entry["scores"])))
                 entry["scores"].append(float(faces.score[i]))
     summary = []
     for track, entry in tracks.items():
@@ -121,9 +121,14 @@ class FileRecord:
         animation, not counting lone finds hidden in their own frame; faces on all pages."""
         if self.frames is None:
             return len(self.faces)
+        return self._count_faces(track_summary(self.frames))
+
+    def _count_faces(self, summary: list[dict[str, Any]]) -> int:
+        """A video's face count from its `track_summary` (every face when nothing was tracked)."""
+        assert self.frames is not None
         if all(frame.faces.track_id is None for frame in self.frames):
             return sum(len(frame.faces) for frame in self.frames)
-        return sum(track["confirmed"] for track in track_summary(self.frames))
+        return sum(track["confirmed"] for track in summary)
 
     def to_json(self) -> dict[str, Any]:
         """This file's entry in a report: JSON-ready types only."""
@@ -133,8 +138,9 @@ class FileRecord:
         else:
             record["fps"] = self.fps
             record["frame_count"] = len(self.frames)
-            record["tracks"] = self.face_count
-            record["track_summary"] = track_summary(self.frames)
+            summary = track_summary(self.frames)
+            record["tracks"] = self._count_faces(summary)
+            record["track_summary"] = summary
             record["frames"] = [
                 {
                     "index": frame.index,

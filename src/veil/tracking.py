@@ -53,8 +53,9 @@ MOTION_SLACK = 0.5
 detection (speed x frames): its box grows by that much on each side."""
 DEFAULT_GROWTH = 0.03
 """And by this share of its size per frame from a detection, for a face that turns or leans
-(with motion growth and confirmed tracks, the MOT20 crowd clip left 99 reference faces
-uncovered at 0.01 a frame and 90 at 0.03, in-process runs of benchmarks/video.py's measure)."""
+(with motion growth, confirmed tracks and veil's IoU tracker, the MOT20 crowd clip left 99
+reference faces uncovered at 0.01 a frame and 90 at 0.03, in-process runs of benchmarks/video.py's
+measure)."""
 MAX_GROWTH = 1.6
 CONFIRM_HITS = 3
 CONFIRM_SCORE = 0.6
@@ -68,6 +69,12 @@ re-finding the face of an existing track."""
 
 SURE_SCORE = 0.5
 """A detection scoring less is unsure: the review page points the reviewer to it."""
+
+
+def track_pass(found_by: str, seen_before: bool) -> str:
+    """The pass a detection counts as for its track: a zoom find of a face the track already had
+    is a ``refound`` (a magnified second look), which confirms it."""
+    return "refound" if found_by == "zoom" and seen_before else found_by
 
 
 def confirms(hits: int, best: float, passes: set[str] | frozenset[str]) -> bool:
@@ -98,12 +105,10 @@ class Track:
     """Which passes of the video search found it (``found_by``); ``refound``: the zoom re-found it."""
 
     def add(self, index: int, box: np.ndarray, score: float, found_by: str = "") -> None:
-        if found_by == "zoom" and self.frames:
-            found_by = "refound"  # a magnified second look at a face the track already had
+        self.passes.add(track_pass(found_by, bool(self.frames)))
         self.frames.append(index)
         self.boxes.append(np.asarray(box, np.float64))
         self.scores.append(float(score))
-        self.passes.add(found_by)
 
     @property
     def last(self) -> int:
