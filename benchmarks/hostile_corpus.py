@@ -144,6 +144,102 @@ def vfr_mkv(path: Path) -> None:
     _clip(path, pts=[0, 40, 80, 200, 240, 400, 420, 440, 700, 740, *range(800, 800 + 15 * 50, 50)])
 
 
+def _from_clip(*args: str, fps: int = 25, frames: int = CLIP_FRAMES) -> Callable[[Path], None]:
+    """A builder that converts a clip with ffmpeg: ``args`` go between the input and the output."""
+
+    def build(path: Path) -> None:
+        source = path.with_name(".src-" + path.name + ".mp4")
+        make_clip(source, frames=frames, fps=fps, size=(160, 120))
+        _ffmpeg("-i", str(source), *args, str(path))
+        source.unlink()
+
+    return build
+
+
+def edit_list_mp4(path: Path) -> None:
+    """A trim without re-encoding: the MP4 keeps every sample and an edit list hides the first 0.5 s."""
+    source = path.with_name(".src-" + path.name)
+    make_clip(source, frames=75, size=(160, 120))
+    _ffmpeg("-ss", "0.5", "-i", str(source), "-c", "copy", str(path))
+    source.unlink()
+
+
+def short_video_mkv(path: Path) -> None:
+    """A video stream of 1.2 s (cut at a packet) in a file whose audio runs 2.5 s."""
+    source = path.with_name(".src-" + path.name + ".mp4")
+    video = path.with_name(".video-" + path.name + ".mp4")
+    make_clip(source, size=(160, 120))  # 2 s of picture and sound
+    _ffmpeg("-i", str(source), "-t", "1", "-an", "-c", "copy", str(video))
+    _ffmpeg("-i", str(video), "-f", "lavfi", "-i", "sine=duration=2.5", "-map", "0:v", "-map", "1:a",
+            "-c:v", "copy", str(path))  # fmt: skip
+    source.unlink()
+    video.unlink()
+
+
+def no_index_avi(path: Path) -> None:
+    """An AVI whose index (the ``idx1`` chunk at its end) is missing: players read it in order."""
+    _from_clip("-c:v", "mpeg4", "-c:a", "pcm_s16le")(path)
+    data = path.read_bytes()
+    kept = bytearray(data[: data.rfind(b"idx1")])
+    kept[4:8] = struct.pack("<I", len(kept) - 8)
+    path.write_bytes(bytes(kept))
+
+
+def cut_flv(path: Path) -> None:
+    _from_clip("-c:v", "flv", "-c:a", "aac", frames=50)(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def motion_jpeg_named_jpg(path: Path) -> None:
+    _from_clip("-c:v", "mjpeg", "-f", "mjpeg")(path)
+
+
+def mp3_with_cover(path: Path) -> None:
+    """A song whose cover picture FFmpeg lists as a video stream (an attached picture)."""
+    cover = path.with_name(".cover-" + path.name + ".png")
+    portrait().save(cover)
+    _ffmpeg("-f", "lavfi", "-i", "sine=duration=1", "-i", str(cover), "-map", "0", "-map", "1",
+            "-c:a", "libmp3lame", "-c:v", "png", "-disposition:v", "attached_pic", str(path))  # fmt: skip
+    cover.unlink()
+
+
+def headerless_builders() -> list[Case]:
+    """Valid videos in containers without a header or an index, and videos known by content only."""
+    # one case, one row
+    # fmt: off
+    return [
+        Case("edit_list.mp4", edit_list_mp4, "written", frames=70,
+             what="MP4 trimmed without re-encoding: an edit list hides its first 0.5 s (70 of 75 shown)"),
+        Case("program_stream.mpg", _from_clip("-c:v", "mpeg1video", "-c:a", "mp2", "-f", "mpeg"), "written",
+             frames=CLIP_FRAMES, what="MPEG-1 program stream with MP2 audio (no header)"),
+        Case("dvd.vob", _from_clip("-c:v", "mpeg2video", "-c:a", "ac3", "-f", "vob"), "written",
+             output="dvd.mp4", frames=CLIP_FRAMES, what="DVD VOB: MPEG-2 with AC-3 audio"),
+        Case("flash.flv", _from_clip("-c:v", "flv", "-c:a", "aac"), "written", output="flash.mp4",
+             frames=CLIP_FRAMES, what="FLV (Sorenson video, AAC)"),
+        Case("elementary.h264", _from_clip("-c:v", "libx264", "-f", "h264"), "written",
+             output="elementary.mp4", frames=CLIP_FRAMES, what="raw H.264 elementary stream (no container)"),
+        Case("elementary_hevc.hevc", _from_clip("-c:v", "libx265", "-x265-params", "log-level=error",
+                                                "-f", "hevc"), "written",
+             output="elementary_hevc.mp4", frames=CLIP_FRAMES, what="raw H.265 elementary stream"),
+        Case("no_index.avi", no_index_avi, "written", frames=CLIP_FRAMES, what="AVI without its index"),
+        Case("motion.mjpeg", _from_clip("-c:v", "mjpeg", "-f", "mjpeg"), "written", output="motion.mp4",
+             frames=CLIP_FRAMES, what="raw motion-JPEG stream (not read as one JPEG)"),
+        Case("motion_named.jpg", motion_jpeg_named_jpg, "error", says="motion-JPEG stream",
+             what="motion-JPEG stream named .jpg: refused, not cut to its first frame"),
+        Case("recording", _from_clip("-c:v", "libx264", "-c:a", "aac", "-f", "mp4"), "written",
+             output="recording.mp4", frames=CLIP_FRAMES, what="an MP4 with no extension (known by content)"),
+        Case("camera.dat", _from_clip("-c:v", "libx264", "-c:a", "aac", "-f", "flv"), "written",
+             output="camera.mp4", frames=CLIP_FRAMES, what="an FLV named .dat (known by content)"),
+        Case("short_video.mkv", short_video_mkv, "written", frames=12,
+             what="video stream of 1.2 s, audio of 2.5 s (not truncated)"),
+        Case("cut_half.flv", cut_flv, "error", says="truncated:", what="FLV cut at 50%"),
+        Case("song.mp3", mp3_with_cover, "skipped", says="not an image or video",
+             what="MP3 with a cover picture (an attached picture is not a video)"),
+    ]
+    # fmt: on
+
+
 def video_builders() -> list[Case]:
     # one case, one row
     # fmt: off
@@ -273,6 +369,21 @@ def corrupt_tiff(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def samples_bomb_tiff(path: Path) -> None:
+    """A 10x10 TIFF that declares 303,169,682 samples a pixel (Pillow logs it at ERROR, then refuses)."""
+    long_ = 4
+    entries = [
+        (256, SHORT, 1, struct.pack("<H", 10)),  # width
+        (257, SHORT, 1, struct.pack("<H", 10)),  # height
+        (258, SHORT, 1, struct.pack("<H", 8)),  # bits per sample
+        (262, SHORT, 1, struct.pack("<H", 2)),  # RGB
+        (277, long_, 1, struct.pack("<I", 303_169_682)),  # samples per pixel
+        (273, long_, 1, struct.pack("<I", 8)),  # strip offset
+        (279, long_, 1, struct.pack("<I", 300)),  # strip bytes
+    ]
+    path.write_bytes(_tiff_ifd(entries) + bytes(300))
+
+
 def _save(
     fmt: str | None = None, mode: str = "RGB", size: tuple[int, int] = (160, 120)
 ) -> Callable[[Path], None]:
@@ -330,6 +441,8 @@ def photo_builders() -> list[Case]:
         Case("noisy.tif", noisy_tiff, "written", what="TIFF with unknown private tags (libtiff warns)"),
         Case("corrupt_strip.tif", corrupt_tiff, "error", says="cannot decode image",
              what="TIFF with a damaged deflate strip (libtiff prints errors)"),
+        Case("samples_bomb.tif", samples_bomb_tiff, "error", says="not a supported image",
+             what="TIFF declaring 303,169,682 samples a pixel (Pillow logs a line)"),
         Case("animated.png", apng, "written", frames=4, what="APNG, 4 frames (tracked like video)"),
         Case("animated.webp", animated_webp, "written", frames=4, what="animated WebP, 4 frames"),
         Case("pages.tif", multipage_tiff, "written", frames=3, what="3-page TIFF, pages of different sizes"),
@@ -355,7 +468,7 @@ def other_builders() -> list[Case]:
     # fmt: on
 
 
-CASES: list[Case] = [*video_builders(), *photo_builders(), *other_builders()]
+CASES: list[Case] = [*video_builders(), *headerless_builders(), *photo_builders(), *other_builders()]
 
 
 def build_corpus(folder: Path) -> list[Case]:

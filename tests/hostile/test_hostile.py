@@ -33,6 +33,7 @@ from benchmarks.hostile_corpus import (
     multipage_tiff,
 )
 from tests.conftest import ROOT
+from veil.media import VIDEO_EXTENSIONS
 
 pytestmark = pytest.mark.skipif(ffmpeg() is None, reason="needs the ffmpeg binary of the dev extra")
 
@@ -82,7 +83,7 @@ class FolderRun:
 
     def output_of(self, case: Case) -> Path:
         name = case.output or case.name
-        if Path(case.name).suffix in VIDEO_SUFFIXES and case.output is None:
+        if Path(case.name).suffix in VIDEO_EXTENSIONS and case.output is None:
             name = Path(case.name).stem + ".mp4"
         return self.output / name
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from veil.errors import MediaError
-from veil.media.images import IMAGE_EXTENSIONS, Photo, read_photo, write_photo
+from veil.media.images import IMAGE_EXTENSIONS, Photo, holds_jpeg_stream, read_photo, write_photo
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -183,3 +184,31 @@ def test_output_under_a_file_fails_clearly(tmp_path):
     blocker.write_text("a file, not a folder")
     with pytest.raises(MediaError, match="cannot write"):
         write_photo(blocker / "out.png", Photo(gradient()))
+
+
+def _jpeg_bytes(progressive: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(gradient(80, 60)).save(buffer, "JPEG", progressive=progressive, quality=90)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "stream"),
+    [
+        (lambda: _jpeg_bytes(), False),
+        (lambda: _jpeg_bytes(progressive=True), False),
+        (lambda: _jpeg_bytes() + b"\0\0\0\x18ftypmp42" + bytes(200), False),  # a motion photo's MP4 trailer
+        (lambda: _jpeg_bytes() + _jpeg_bytes(), True),
+        (lambda: _jpeg_bytes(progressive=True) + _jpeg_bytes() + _jpeg_bytes(), True),
+    ],
+    ids=["baseline", "progressive", "motion-photo-trailer", "two-frames", "three-frames"],
+)
+def test_a_motion_jpeg_stream_is_told_from_a_photo(tmp_path, content, stream):
+    path = tmp_path / "picture.jpg"
+    path.write_bytes(content())
+    assert holds_jpeg_stream(path) is stream
+    if stream:
+        with pytest.raises(MediaError, match="motion-JPEG stream"):
+            read_photo(path)
+    else:
+        assert read_photo(path).pixels.shape == (60, 80, 3)

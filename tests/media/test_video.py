@@ -9,9 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks.hostile_corpus import _ffmpeg, edit_list_mp4, ffmpeg
 from tests.conftest import EXAMPLES, make_clip
 from veil.errors import MediaError
-from veil.media.video import VideoReader
+from veil.media.video import VideoReader, is_video
 from veil.media.video_writer import EncoderSettings, VideoWriter
 
 
@@ -232,3 +233,39 @@ def test_mp4_and_mov_are_written_index_first(clip, tmp_path, suffix):
     assert "moov" in boxes and "mdat" in boxes
     assert boxes.index("moov") < boxes.index("mdat"), f"index after the media: {boxes} (no faststart)"
     assert len(decoded(out)) == 20
+
+
+def read_all(path: Path) -> tuple[int, object]:
+    """Frames decoded and what `VideoReader.incomplete` says once they are all read."""
+    with VideoReader(path) as reader:
+        count = sum(1 for _ in reader.frames())
+        return count, reader.incomplete()
+
+
+@pytest.mark.skipif(ffmpeg() is None, reason="needs the ffmpeg binary of the dev extra")
+def test_an_edit_list_is_not_a_cut_but_a_cut_edit_list_file_is(tmp_path):
+    trimmed = tmp_path / "trimmed.mp4"
+    edit_list_mp4(trimmed)
+    with av.open(str(trimmed)) as container:
+        assert container.streams.video[0].frames == 75  # the count still includes the hidden samples
+    assert read_all(trimmed) == (70, None)
+    index_first = tmp_path / "index_first.mp4"
+    _ffmpeg("-i", str(trimmed), "-c", "copy", "-movflags", "+faststart", str(index_first))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(index_first.read_bytes()[: index_first.stat().st_size * 6 // 10])
+    count, incomplete = read_all(cut)
+    assert count < 60 and incomplete is not None and "truncated" in str(incomplete)
+
+
+@pytest.mark.skipif(ffmpeg() is None, reason="needs the ffmpeg binary of the dev extra")
+def test_videos_are_known_by_content_when_the_extension_says_nothing(clip, tmp_path):
+    renamed = tmp_path / "recording.dat"
+    renamed.write_bytes(clip.read_bytes())
+    assert is_video(renamed) and not is_video(renamed, sniff=False)
+    assert read_all(renamed)[1] is None
+    png = cv2.imencode(".png", np.full((40, 40, 3), 90, np.uint8))[1]
+    (tmp_path / "still.bin").write_bytes(png.tobytes())
+    (tmp_path / "notes.nfo").write_text("hello\n")  # FFmpeg's tty demuxer claims .nfo as ANSI art
+    (tmp_path / "blob.bin").write_bytes(np.random.default_rng(3).bytes(1000))  # claimed as BIN art
+    assert not any(is_video(tmp_path / name) for name in ("still.bin", "notes.nfo", "blob.bin"))
+    assert is_video(tmp_path / "missing.mkv") and not is_video(tmp_path / "missing.dat")

@@ -63,7 +63,7 @@ def _remote_folder_items(src: str) -> list[Item]:
     for path in sorted(fs.find(root)):
         relative = PurePosixPath(path).relative_to(base)
         name = Path(relative.name)
-        if relative.name.startswith(".") or not (is_video(name) or is_photo(name, sniff=False)):
+        if relative.name.startswith(".") or not (is_video(name, sniff=False) or is_photo(name, sniff=False)):
             continue
         items.append(Item(storage.join(src, str(relative)), _output(relative)))
     return items

@@ -5,12 +5,15 @@ damaged strip; FFmpeg and OpenCV have their own voices), and Python packages
 raise warnings that print their source paths. A user reading ``error: PATH:
 reason`` lines should not have to sift through them, so for the length of a
 command fd 2 goes to the null device and Python's ``sys.stderr`` (where veil
-and its progress bar write) to a duplicate of the real stderr.
+and its progress bar write) to a duplicate of the real stderr. Python
+packages that log (Pillow names a hostile TIFF's sample count at ERROR) are
+silenced too: with no handler set up, `logging` prints to ``sys.stderr``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import warnings
@@ -27,7 +30,7 @@ def only_veil_on_stderr(enabled: bool = True) -> Iterator[None]:
     if not enabled:
         yield
         return
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _no_logging():
         warnings.simplefilter("ignore")
         try:
             descriptor = sys.stderr.fileno()
@@ -53,3 +56,14 @@ def only_veil_on_stderr(enabled: bool = True) -> Iterator[None]:
             sys.stderr = original
             os.dup2(saved, 2)
             os.close(saved)
+
+
+@contextlib.contextmanager
+def _no_logging() -> Iterator[None]:
+    """Every package's log records dropped while the block runs (veil speaks through click, not logging)."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(previous)

@@ -46,6 +46,8 @@ _ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "AVIF"})
 other multi-frame files (TIFF, MPO) hold independent pages."""
 _SAVE_ALL_FORMATS = frozenset({"PNG", "WEBP", "TIFF", "AVIF", "MPO"})
 
+MJPEG_AS_PHOTO = "a motion-JPEG stream of several frames, not one photo: name it .mjpeg to hide every frame"
+
 DEFAULT_MAX_PIXELS = 178_956_970
 """Largest image accepted by default (Pillow's own decompression-bomb limit)."""
 
@@ -90,7 +92,8 @@ def image_format(path: Path) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _readable_extensions() -> frozenset[str]:
+def readable_extensions() -> frozenset[str]:
+    """Extensions of every format Pillow decodes that veil reads as a photo."""
     Image.init()
     return frozenset(
         ext
@@ -105,7 +108,7 @@ def is_photo(path: Path, sniff: bool = True) -> bool:
     A file named ``.tga`` or ``.psd`` counts without being opened; a file with
     no or an unknown extension counts when Pillow recognises its header.
     """
-    if path.suffix.lower() in _readable_extensions():
+    if path.suffix.lower() in readable_extensions():
         return True
     if not sniff:
         return False
@@ -114,6 +117,54 @@ def is_photo(path: Path, sniff: bool = True) -> bool:
             return opened.format not in NOT_PHOTOS
     except Exception:  # anything Pillow cannot identify is not a photo
         return False
+
+
+def holds_jpeg_stream(path: Path) -> bool:
+    """Whether another JPEG starts where the first one in ``path`` ends: a motion-JPEG stream, not a photo.
+
+    Pillow reads such a file as one JPEG and drops the other frames; a
+    multi-picture JPEG (MPO) says what it holds and is read page by page.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    end = _first_jpeg_end(data)
+    return end is not None and data.find(b"\xff\xd8\xff", end, end + 16) >= 0
+
+
+def _first_jpeg_end(data: bytes) -> int | None:
+    """Where the first JPEG in ``data`` ends (after its EOI marker), walking its segments; else None."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+        elif marker == 0xD9:
+            return position + 2
+        elif marker == 0xDA:  # scan data: it ends at the first marker that is not stuffing or a restart
+            start = position + 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+            position = _next_marker(data, start)
+            if position < 0:
+                return None
+        else:
+            position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return None
+
+
+def _next_marker(data: bytes, start: int) -> int:
+    """The next marker at or after ``start`` in entropy-coded data (not ``FF00`` nor a restart), or -1."""
+    position = data.find(b"\xff", start)
+    while 0 <= position < len(data) - 1:
+        following = data[position + 1]
+        if following != 0 and not 0xD0 <= following <= 0xD7 and following != 0xFF:
+            return position
+        position = data.find(b"\xff", position + 1)
+    return -1
 
 
 def photo_output_suffix(source: Path) -> str:
@@ -173,6 +224,8 @@ def read_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo 
                 raise MediaError(
                     path, f"too large ({size} = {pixels / 1e6:.0f} MP; limit {max_pixels / 1e6:.0f} MP)"
                 )
+            if frames == 1 and opened.format == "JPEG" and holds_jpeg_stream(path):
+                raise MediaError(path, MJPEG_AS_PHOTO)
             if frames == 1:
                 opened.load()
                 return photo_from_pil(opened)

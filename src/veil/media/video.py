@@ -16,7 +16,7 @@ refused from its headers (`probe_video`), before FFmpeg decodes a frame.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -29,14 +29,59 @@ import av
 import numpy as np
 
 from veil.errors import MediaError, require_input_file
+from veil.media.images import holds_jpeg_stream, is_photo, readable_extensions
 from veil.threads import prefetch, thread_budget
 
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv"}
+# fmt: off
+VIDEO_EXTENSIONS = {
+    ".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mkv", ".webm", ".avi", ".divx", ".wmv", ".asf", ".flv",
+    ".f4v", ".mpg", ".mpeg", ".mpe", ".m1v", ".m2v", ".vob", ".ts", ".mts", ".m2ts", ".ogv", ".gif",
+    ".mjpeg", ".mjpg", ".h264", ".264", ".avc", ".h265", ".265", ".hevc", ".y4m", ".dv", ".mxf", ".nut",
+}
+# fmt: on
+"""Extensions read as video without looking inside; a file FFmpeg finds a video stream in is one too."""
+
+NOT_VIDEO_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+"""What FFmpeg decodes as "video" from text files (ANSI and BIN art): not video to veil."""
 
 
-def is_video(path: str | Path) -> bool:
-    """Whether veil treats ``path`` as a video (by extension; content is checked on opening)."""
-    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+def is_video(path: str | Path, sniff: bool = True) -> bool:
+    """Whether veil reads ``path`` as a video: by extension, else (``sniff``) by its content.
+
+    A file with a photo extension is a photo; one with an extension neither
+    list knows (or none) is a video when FFmpeg finds a moving picture in it
+    (FLV, VOB, raw H.264 under any name) or it is a motion-JPEG stream.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_EXTENSIONS:
+        return True
+    if not sniff or suffix in readable_extensions() or not path.is_file():
+        return False
+    status = path.stat()
+    return _holds_video(path.resolve(), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _holds_video(path: Path, size: int, modified: int) -> bool:
+    """Whether FFmpeg finds a video stream in ``path`` (cached by size and time: a scan and a run ask)."""
+    if is_photo(path):
+        return holds_jpeg_stream(path)
+    try:
+        container = _open(path, skip_frames=True)
+    except MediaError:
+        return False
+    try:
+        if container.format.name.endswith("_pipe") or container.format.name.startswith("image2"):
+            return False  # a still image Pillow cannot read
+        return any(
+            stream.codec_context is not None
+            and stream.codec_context.name not in NOT_VIDEO_CODECS
+            and not stream.disposition & av.stream.Disposition.attached_pic
+            for stream in container.streams.video
+        )
+    finally:
+        container.close()
 
 
 @dataclass(frozen=True)
@@ -91,7 +136,13 @@ def _open(source: str | Path, skip_frames: bool = False) -> Any:
     # FFmpeg decodes a frame while probing streams; a decoder told to skip every frame does not.
     options: Any = [{"skip_frame": "all"}] * 32 if skip_frames else None  # PyAV types this as list[str]
     try:
-        container = av.open(str(source), metadata_errors="replace", stream_options=options)
+        try:
+            container = av.open(str(source), metadata_errors="replace", stream_options=options)
+        except ValueError as exc:
+            if options is None or "stream_options" not in str(exc):
+                raise
+            # A format without a header (MPEG program streams) finds its streams by decoding a few frames.
+            container = av.open(str(source), metadata_errors="replace")
     except EOFError:
         raise MediaError(source, "the file ends before any frame (an empty or truncated video)") from None
     except AV_ERRORS as exc:
@@ -288,22 +339,23 @@ class VideoReader:
     def _expected_frames(self) -> int | None:
         """Frames the file declares, or (from its declared duration) about how many when some are missing.
 
-        In order: the frame count (MP4, MOV); the video stream's duration (MP4,
+        In order: the frame count (MP4, MOV), unless the frames decoded reach the
+        stream's declared end (an edit list, as a trim without re-encoding
+        writes, hides samples the count includes); the video stream's duration (MP4,
         and the DURATION tag FFmpeg and mkvmerge write in MKV); the container's
         duration, compared with where the file's last packet of any stream
         ends (audio may rightly run on past the video; a cut file ends early).
         """
-        if self.info.frames:
-            return self.info.frames
         if self._last_time is None:
-            return None
+            return self.info.frames
         step = 1 / float(self.info.fps)
         own = _stream_duration(self.stream)
+        if self.info.frames:
+            if own is not None and self._missing_seconds(own, step) <= step:
+                return None  # an edit list hides samples the count includes; the frames shown all decoded
+            return self.info.frames
         if own is not None:
-            start = _seconds(self.stream.start_time, self.stream.time_base)
-            if start is None:
-                start = (self.container.start_time or 0) / av.time_base
-            missing = start + own - (self._last_time + step)
+            missing = self._missing_seconds(own, step)
             duration = own
         elif self.container.duration is not None:
             ends = _last_packet_end(self.path)
@@ -312,9 +364,16 @@ class VideoReader:
             missing = 0.0 if ends is None else declared - ends
         else:
             return None
-        if missing <= max(2 * step, DURATION_SLACK_SECONDS, 0.02 * duration):
+        if missing <= _time_slack(step, duration):
             return None
         return self._decoded + round(missing / step)
+
+    def _missing_seconds(self, duration: float, step: float) -> float:
+        """How long before the stream's declared end (its start plus ``duration``) the last frame ends."""
+        start = _seconds(self.stream.start_time, self.stream.time_base)
+        if start is None:
+            start = (self.container.start_time or 0) / av.time_base
+        return start + duration - (self._last_time or 0.0) - step
 
     def close(self) -> None:
         self.container.close()
@@ -336,6 +395,9 @@ def _stream_duration(stream: Any) -> float | None:
     return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
+_TAIL_ERRORS: tuple[type[BaseException], ...] = (MediaError, *AV_ERRORS)
+
+
 def _last_packet_end(path: str | Path) -> float | None:
     """Where the file's last packet (of any stream) ends, in seconds; reads only the file's tail."""
     try:
@@ -345,17 +407,26 @@ def _last_packet_end(path: str | Path) -> float | None:
     end: float | None = None
     try:
         tail = (container.start_time or 0) + (container.duration or 0) - TAIL_SECONDS * av.time_base
-        with contextlib.suppress(*AV_ERRORS):
-            container.seek(max(0, tail), backward=True, any_frame=True)
+        if tail > 0:
+            try:
+                container.seek(tail, backward=True, any_frame=True)
+            except AV_ERRORS:  # a failed seek leaves the demuxer lost (FLV): read from the start
+                container.close()
+                container = _open(path, skip_frames=True)
         for packet in container.demux():
             if packet.pts is not None and packet.time_base is not None:
                 packet_end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
                 end = packet_end if end is None else max(end, packet_end)
-    except AV_ERRORS:
+    except _TAIL_ERRORS:
         pass  # a damaged tail: what was read is where the file ends
     finally:
         container.close()
     return end
+
+
+def _time_slack(step: float, duration: float) -> float:
+    """How far before its declared end a video may stop and still count as whole."""
+    return max(2 * step, DURATION_SLACK_SECONDS, 0.02 * duration)
 
 
 def _frame_slack(expected: int) -> int:
