@@ -22,11 +22,12 @@ from veil.escrow.seal import finish_sealed, seal_faces, sealing
 from veil.faces import Faces
 from veil.image_types import ColorOrder, Given, restore, to_bgr
 from veil.media.images import Pages, Photo, read_image, write_image
-from veil.media.video import Frame, VideoReader, is_video
+from veil.media.kinds import is_video
+from veil.media.video import Frame, VideoReader
 from veil.media.video_writer import VideoWriter
 from veil.memory import check_video_fits
 from veil.pipeline import FrameCallback, Observer, observe_still, run_video
-from veil.report import FileRecord, FrameRecord
+from veil.report import FileRecord, FrameRecord, TrackSummary
 from veil.settings import Settings
 from veil.streams import Scanned, full_frames, tracked_faces
 from veil.threads import prefetch
@@ -162,20 +163,27 @@ class Anonymizer(AnonymizerCore):
         output: str | Path | None,
         on_frame: FrameCallback | None = None,
         observers: Sequence[Observer] = (),
+        keep_frames: bool = True,
     ) -> FileRecord:
         """Anonymise a video file into ``output`` (or only detect and track, when ``output`` is None).
 
         Decoding, detection and filtering + encoding run on three threads.
         ``on_frame(done, total)`` reports progress; ``observers`` see each frame.
         The output is written atomically: a failure leaves nothing under its name.
+        With ``keep_frames=False`` the record tallies the tracks but keeps no frame,
+        so memory stays flat however long the video (observers can stream them).
         """
-        records: list[FrameRecord] = []
+        records: list[FrameRecord] | None = [] if keep_frames else None
+        tracks = TrackSummary()
         video, limit = self.settings.video, self.settings.detection.max_pixels
         if output is not None:
             check_video_fits(source, limit, video.effective_memory, video.max_memory)
 
         def keep_record(frame: Frame, result: FrameResult) -> None:
-            records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
+            record = FrameRecord(frame.index, frame.time, result.faces, result.regions)
+            tracks.add(record)
+            if records is not None:
+                records.append(record)
 
         with VideoReader(source, max_pixels=limit) as reader:
             info = reader.info
@@ -196,6 +204,7 @@ class Anonymizer(AnonymizerCore):
             info.height,
             run.output,
             frames=records,
+            tracks=tracks,
             fps=float(info.fps),
             warnings=run.warnings,
         )
@@ -242,13 +251,19 @@ class Anonymizer(AnonymizerCore):
         return self.record(source, first.width, first.height, output, frames=records, warnings=warnings)
 
     def process_file(
-        self, source: str | Path, output: str | Path | None, on_frame: FrameCallback | None = None
+        self,
+        source: str | Path,
+        output: str | Path | None,
+        on_frame: FrameCallback | None = None,
+        observers: Sequence[Observer] = (),
+        keep_frames: bool = True,
     ) -> FileRecord:
         """Read, anonymise and atomically write one photo or video; the input is never touched.
 
         With ``output=None`` it only detects (and tracks, for a video): what ``veil detect`` does.
         With ``escrow`` keys in the settings, the hidden faces' original pixels are sealed
-        beside the output (``OUTPUT.escrow``), or nothing is written at all.
+        beside the output (``OUTPUT.escrow``), or nothing is written at all. ``observers`` see
+        each frame as it is done; ``keep_frames=False``: see `process_video`.
 
         Examples:
             >>> record = Anonymizer(profile="fast").process_file("examples/newton.png", "newton_out.png")
@@ -257,10 +272,10 @@ class Anonymizer(AnonymizerCore):
         """
         escrow = self.settings.output.escrow
         if not escrow or output is None:
-            return self._process(source, output, on_frame, ())
+            return self._process(source, output, on_frame, observers, keep_frames)
         with sealing(Path(output), escrow) as sealer:
             assert sealer is not None
-            record = self._process(source, output, on_frame, [seal_faces(sealer)])
+            record = self._process(source, output, on_frame, [seal_faces(sealer), *observers], keep_frames)
             finish_sealed(sealer, source, record)
         return record
 
@@ -270,9 +285,10 @@ class Anonymizer(AnonymizerCore):
         output: str | Path | None,
         on_frame: FrameCallback | None,
         observers: Sequence[Observer],
+        keep_frames: bool,
     ) -> FileRecord:
         if is_video(source):
-            return self.process_video(source, output, on_frame, observers)
+            return self.process_video(source, output, on_frame, observers, keep_frames)
         return self.process_photo(source, output, observers)
 
 

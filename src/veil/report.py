@@ -8,8 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from veil.face_codec import encode_faces
 from veil.faces import Faces
 from veil.filters.base import Region
@@ -46,45 +44,93 @@ class FrameRecord:
     regions: list[Region] = field(default_factory=list)
 
 
-def track_summary(frames: list[FrameRecord]) -> list[dict[str, Any]]:
-    """One line per track of a video, in order of first appearance: what a reviewer checks as a unit.
+def frame_json(frame: FrameRecord, filter_name: str | None, mask_shape: str | None) -> dict[str, Any]:
+    """One video frame's entry in a report."""
+    return {
+        "index": frame.index,
+        "time": round(frame.time, 4),
+        "faces": faces_json(frame.faces, frame.regions, filter_name, mask_shape),
+    }
 
-    ``detections``: frames where a detector found the face; ``filled_share``: the share of the
-    track's frames that tracking placed; scores are the detections'. ``confirmed``: the tracker
-    followed it (`veil.tracking.confirms`); an unconfirmed track is a lone detection hidden
-    only where it was found. ``unsure``: unconfirmed, or no detection scoring `SURE_SCORE`.
+
+class TrackSummary:
+    """A video's tracks, tallied frame by frame: what a reviewer checks as a unit.
+
+    Its memory grows with the number of tracks, not of frames, so a long video
+    is summed up as its frames go by (`add`) without keeping them.
     """
-    tracks: dict[int, dict[str, Any]] = {}
-    for frame in frames:
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.faces = 0  # every face of every frame (the count when nothing was tracked)
+        self.tracked = False
+        self._tracks: dict[int, dict[str, Any]] = {}
+
+    @classmethod
+    def of(cls, frames: list[FrameRecord]) -> TrackSummary:
+        summary = cls()
+        for frame in frames:
+            summary.add(frame)
+        return summary
+
+    def add(self, frame: FrameRecord) -> None:
+        """Count one frame's faces into their tracks."""
+        self.frames += 1
         faces = frame.faces
+        self.faces += len(faces)
         if faces.track_id is None:
-            continue
+            return
+        self.tracked = True
         for i, track in enumerate(faces.track_id.tolist()):
-            entry = tracks.setdefault(
-                int(track), {"first": frame.index, "frames": 0, "scores": [], "passes": set()}
+            entry = self._tracks.setdefault(
+                int(track),
+                {"first": frame.index, "frames": 0, "detections": 0, "sum": 0.0, "max": 0.0, "passes": set()},
             )
             entry["last"] = frame.index
             entry["frames"] += 1
             if faces.source[i] != FILL_SOURCE:
                 found_by = str(faces.found_by[i]) if faces.found_by is not None else ""
-                entry["passes"].add(track_pass(found_by, bool(entry["scores"])))
-                entry["scores"].append(float(faces.score[i]))
-    summary = []
-    for track, entry in tracks.items():
-        scores = entry["scores"] or [0.0]
-        confirmed = confirms(len(entry["scores"]), max(scores), entry["passes"])
-        summary.append({
-            "track": track,
-            "first": entry["first"],
-            "last": entry["last"],
-            "detections": len(entry["scores"]),
-            "filled_share": round(1 - len(entry["scores"]) / entry["frames"], 3),
-            "mean_score": round(float(np.mean(scores)), 3),
-            "max_score": round(max(scores), 3),
-            "confirmed": confirmed,
-            "unsure": not confirmed or max(scores) < SURE_SCORE,
-        })  # fmt: skip
-    return summary
+                entry["passes"].add(track_pass(found_by, entry["detections"] > 0))
+                score = float(faces.score[i])
+                entry["detections"] += 1
+                entry["sum"] += score
+                entry["max"] = max(entry["max"], score)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One line per track, in order of first appearance.
+
+        ``detections``: frames where a detector found the face; ``filled_share``: the share of
+        the track's frames that tracking placed; scores are the detections'. ``confirmed``: the
+        tracker followed it (`veil.tracking.confirms`); an unconfirmed track is a lone detection
+        hidden only where it was found. ``unsure``: unconfirmed, or no detection scoring `SURE_SCORE`.
+        """
+        rows = []
+        for track, entry in self._tracks.items():
+            detections = entry["detections"]
+            confirmed = confirms(detections, entry["max"], entry["passes"])
+            rows.append({
+                "track": track,
+                "first": entry["first"],
+                "last": entry["last"],
+                "detections": detections,
+                "filled_share": round(1 - detections / entry["frames"], 3),
+                "mean_score": round(entry["sum"] / detections, 3) if detections else 0.0,
+                "max_score": round(entry["max"], 3),
+                "confirmed": confirmed,
+                "unsure": not confirmed or entry["max"] < SURE_SCORE,
+            })  # fmt: skip
+        return rows
+
+    def face_count(self, rows: list[dict[str, Any]] | None = None) -> int:
+        """Confirmed tracks (people followed), or every face when nothing was tracked."""
+        if not self.tracked:
+            return self.faces
+        return sum(row["confirmed"] for row in (rows if rows is not None else self.rows()))
+
+
+def track_summary(frames: list[FrameRecord]) -> list[dict[str, Any]]:
+    """`TrackSummary.rows` of a video's frames."""
+    return TrackSummary.of(frames).rows()
 
 
 @dataclass
@@ -111,44 +157,44 @@ class FileRecord:
     filter_name: str | None = None
     mask_shape: str | None = None
     regions: list[Region] = field(default_factory=list)
-    frames: list[FrameRecord] | None = None  # video (and animated image) only
+    frames: list[FrameRecord] | None = None  # video (and animated image) only, when kept
     fps: float | None = None
     warnings: list[str] = field(default_factory=list)  # printed as ``warning: PATH: ...``
+    tracks: TrackSummary | None = None  # a video's tracks, tallied as its frames went by
+
+    @property
+    def summary(self) -> TrackSummary | None:
+        """The video's (or animation's) tracks; None for a photo."""
+        if self.tracks is None and self.frames is not None:
+            self.tracks = TrackSummary.of(self.frames)
+        return self.tracks
+
+    @property
+    def frame_count(self) -> int | None:
+        """Frames of a video or animation (kept or only tallied); None for a photo."""
+        return self.summary.frames if self.summary is not None else None
 
     @property
     def face_count(self) -> int:
-        """Faces in a photo; confirmed tracks (people followed, `track_summary`) in a video or
+        """Faces in a photo; confirmed tracks (people followed, `TrackSummary`) in a video or
         animation, not counting lone finds hidden in their own frame; faces on all pages."""
-        if self.frames is None:
-            return len(self.faces)
-        return self._count_faces(track_summary(self.frames))
-
-    def _count_faces(self, summary: list[dict[str, Any]]) -> int:
-        """A video's face count from its `track_summary` (every face when nothing was tracked)."""
-        assert self.frames is not None
-        if all(frame.faces.track_id is None for frame in self.frames):
-            return sum(len(frame.faces) for frame in self.frames)
-        return sum(track["confirmed"] for track in summary)
+        summary = self.summary
+        return len(self.faces) if summary is None else summary.face_count()
 
     def to_json(self) -> dict[str, Any]:
-        """This file's entry in a report: JSON-ready types only."""
+        """This file's entry in a report: JSON-ready types only (a video's frames only when kept)."""
         record: dict[str, Any] = {"path": str(self.path), "width": self.width, "height": self.height}
-        if self.frames is None:
+        summary = self.summary
+        if summary is None:
             record["faces"] = faces_json(self.faces, self.regions, self.filter_name, self.mask_shape)
         else:
             record["fps"] = self.fps
-            record["frame_count"] = len(self.frames)
-            summary = track_summary(self.frames)
-            record["tracks"] = self._count_faces(summary)
-            record["track_summary"] = summary
-            record["frames"] = [
-                {
-                    "index": frame.index,
-                    "time": round(frame.time, 4),
-                    "faces": faces_json(frame.faces, frame.regions, self.filter_name, self.mask_shape),
-                }
-                for frame in self.frames
-            ]
+            record["frame_count"] = summary.frames
+            rows = summary.rows()
+            record["tracks"] = summary.face_count(rows)
+            record["track_summary"] = rows
+            if self.frames is not None:
+                record["frames"] = [frame_json(f, self.filter_name, self.mask_shape) for f in self.frames]
         if self.output is not None:
             record["output"] = str(self.output)
         if self.warnings:

@@ -12,7 +12,8 @@ import pytest
 from benchmarks.hostile_corpus import _ffmpeg, edit_list_mp4, ffmpeg
 from tests.conftest import EXAMPLES, make_clip
 from veil.errors import MediaError
-from veil.media.video import VideoReader, is_video
+from veil.media.kinds import is_video
+from veil.media.video import VideoReader
 from veil.media.video_writer import EncoderSettings, VideoWriter
 
 

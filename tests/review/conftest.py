@@ -19,7 +19,7 @@ pytest.importorskip("starlette", reason="the review page needs the web extra: pi
 def make_review(base: Path) -> object:
     from veil.anonymizer import Anonymizer
     from veil.media import plan_jobs
-    from veil.media.video import is_video
+    from veil.media.kinds import is_video
     from veil.review.document import DOCUMENT_NAME, ReviewDocument, file_entry
     from veil.review.server import ReviewApp
     from veil.settings import Settings

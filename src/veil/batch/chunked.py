@@ -41,7 +41,7 @@ from veil.media.video import AV_ERRORS, Frame, VideoReader
 from veil.media.video_writer import VideoWriter, join_parts
 from veil.memory import check_video_fits
 from veil.pipeline import FrameCount, per_frame, run_video
-from veil.report import FrameRecord
+from veil.report import FrameRecord, TrackSummary
 
 JOINABLE_CODECS = ("libx264", "libx265")
 """Encoders whose chunks join by copying packets (same parameter sets, a keyframe per chunk)."""
@@ -154,13 +154,13 @@ def track_whole(
     check_video_fits(source, limit, video.effective_memory, video.max_memory)
     stateful = anonymizer.filter.stateful  # its per-track choices are made by rendering, in order
     hide: dict[int, Faces] = {}
-    records: list[FrameRecord] = []
+    tracks = TrackSummary()
 
     def collect(frame: Frame, result: FrameResult) -> None:
         if frame.index >= len(plan.pts) or frame.pts != plan.pts[frame.index]:
             raise ChunkMismatch(source, f"frame {frame.index} is not the one its packets promised")
         hide[frame.pts] = result.faces.to_hide()
-        records.append(FrameRecord(frame.index, frame.time, result.faces, result.regions))
+        tracks.add(FrameRecord(frame.index, frame.time, result.faces, result.regions))
 
     with VideoReader(source, max_pixels=limit) as reader:
         run = run_video(
@@ -170,12 +170,10 @@ def track_whole(
             when_incomplete="partial" if video.allow_partial else "error",
             observers=[collect],
         )
-        info = reader.info
-    if not run.incomplete and len(records) != len(plan.pts):
-        raise ChunkMismatch(source, f"{len(records)} frames decoded of {len(plan.pts)} packets")
-    record = anonymizer.record(source, info.width, info.height, None, frames=records)
+    if not run.incomplete and tracks.frames != len(plan.pts):
+        raise ChunkMismatch(source, f"{tracks.frames} frames decoded of {len(plan.pts)} packets")
     primed = anonymizer.filter if stateful else None
-    return Tracked(hide, record.face_count, run.warnings, run.incomplete, primed)
+    return Tracked(hide, tracks.face_count(), run.warnings, run.incomplete, primed)
 
 
 def render_chunk(

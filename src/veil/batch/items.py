@@ -20,7 +20,7 @@ from veil.batch import storage
 from veil.errors import MediaError
 from veil.media.discovery import output_suffix, scan_folder
 from veil.media.images import is_photo
-from veil.media.video import is_video
+from veil.media.kinds import is_video
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
 

@@ -30,7 +30,7 @@ from veil.batch.ledger import Ledger
 from veil.errors import VeilError
 from veil.escrow.sidecar import SUFFIX as ESCROW_SUFFIX
 from veil.files import file_sha256
-from veil.media.video import is_video
+from veil.media.kinds import is_video
 from veil.media.video_writer import OUTPUT_CONTAINERS
 from veil.settings import Settings
 from veil.threads import THREADS_ENV
@@ -61,7 +61,7 @@ def work_item(source: str, output: str) -> dict[str, Any]:
     """Anonymise one staged input into ``output`` (a worker's task): faces, warnings and seconds."""
     started = time.perf_counter()
     try:
-        record = _anonymizer.process_file(source, output)
+        record = _anonymizer.process_file(source, output, keep_frames=False)
     except VeilError as exc:
         return {"error": exc.reason}
     except Exception as exc:  # recorded, never fatal to the batch

@@ -19,9 +19,8 @@ from veil.cli.options import (
     settings_from_flags,
     video_options,
 )
-from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
+from veil.cli.runner import build_anonymizer, close_report, finish, reported_work, reporting, run_batch
 from veil.media import plan_jobs
-from veil.report import build_report
 
 live_options = [
     click.option("--camera", type=int, default=None, help="Anonymise a live camera (device index) instead."),
@@ -42,7 +41,8 @@ live_options = [
 @click.option(
     "--report",
     type=click.Path(path_type=Path),
-    help="Write every face (per frame for video, with track ids) and what was applied as JSON.",
+    help="Write every face (per frame for video, with track ids) and what was applied as JSON, "
+    "file by file as they finish.",
 )
 @filter_options
 @encoder_options
@@ -76,14 +76,8 @@ def anonymize_command(
     if live:
         run_live(anonymizer, camera if camera is not None else str(stream_url), output, preview, debug)
         return
-    result = run_batch(
-        *plan_jobs(list(paths), output),
-        lambda job, on_frame: anonymizer.process_file(job.source, job.output, on_frame),
-        quiet,
-        debug,
-        quiet_skips,
-    )
-    if report is not None:
-        document = build_report(result.records, result.errors, anonymizer.to_json(), result.skipped)
-        save_json(report, document, debug)
+    with reporting(report, anonymizer.to_json(), debug) as writer:
+        work = reported_work(anonymizer, writer, render=True)
+        result = run_batch(*plan_jobs(list(paths), output), work, quiet, debug, quiet_skips)
+        close_report(writer, result, debug)
     finish(result, quiet)

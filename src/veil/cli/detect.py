@@ -14,9 +14,8 @@ from veil.cli.options import (
     quiet_skips_option,
     video_options,
 )
-from veil.cli.runner import build_anonymizer, finish, run_batch, save_json
+from veil.cli.runner import build_anonymizer, close_report, finish, reported_work, reporting, run_batch
 from veil.media import plan_jobs
-from veil.report import build_report
 
 
 @click.command("detect")
@@ -34,12 +33,8 @@ def detect_command(
 ) -> None:
     """Detect faces only and write them as JSON (schema: veil/schema/detections.schema.json)."""
     anonymizer = build_anonymizer(debug, quiet, **settings)
-    result = run_batch(
-        *plan_jobs(list(paths), None),
-        lambda job, on_frame: anonymizer.process_file(job.source, None, on_frame),
-        quiet,
-        debug,
-        quiet_skips,
-    )
-    save_json(json_path, build_report(result.records, result.errors, skipped=result.skipped), debug)
+    with reporting(json_path, None, debug) as writer:
+        work = reported_work(anonymizer, writer, render=False)
+        result = run_batch(*plan_jobs(list(paths), None), work, quiet, debug, quiet_skips)
+        close_report(writer, result, debug)
     finish(result, quiet)

@@ -20,7 +20,7 @@ from veil.cli.options import (
 from veil.cli.runner import build_anonymizer, report_failure
 from veil.errors import VeilError
 from veil.media import plan_jobs
-from veil.media.video import is_video
+from veil.media.kinds import is_video
 from veil.settings import Settings
 
 

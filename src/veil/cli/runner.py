@@ -24,6 +24,7 @@ from veil.errors import VeilError
 from veil.files import write_json
 from veil.media import Job, Skipped, is_video
 from veil.report import FileRecord
+from veil.report_stream import ReportWriter
 from veil.settings import Settings
 
 FrameProgress = Callable[[int, int | None], None]
@@ -89,6 +90,59 @@ def save_json(path: Path, data: dict[str, Any], debug: bool = False) -> None:
         write_json(path, data)
     except VeilError as exc:
         report_failure(path, exc, debug)
+        sys.exit(1)
+
+
+@contextmanager
+def reporting(
+    path: Path | None, settings: dict[str, Any] | None, debug: bool
+) -> Iterator[ReportWriter | None]:
+    """The report (``--report``, ``--json``) written as the batch goes, or None without one.
+
+    One that cannot be created stops the command before any work (one line,
+    exit status 1); an interrupted command leaves none.
+    """
+    if path is None:
+        yield None
+        return
+    try:
+        writer = ReportWriter(path, settings)
+    except VeilError as exc:
+        report_failure(path, exc, debug)
+        sys.exit(1)
+    with writer:
+        yield writer
+
+
+def reported_work(
+    anonymizer: Anonymizer, writer: ReportWriter | None, render: bool
+) -> Callable[[Job, FrameProgress], FileRecord]:
+    """`run_batch`'s work: each file anonymised (or, not ``render``, only detected) and, with a
+    report, its entry written as it finishes, a video's frames as they are done."""
+
+    def work(job: Job, on_frame: FrameProgress) -> FileRecord:
+        output = job.output if render else None
+        if writer is None:
+            return anonymizer.process_file(job.source, output, on_frame)
+        return writer.follow(
+            lambda observers: anonymizer.process_file(
+                job.source, output, on_frame, observers, keep_frames=False
+            ),
+            anonymizer.filter_name if render else None,
+            anonymizer.mask_shape if render else None,
+        )
+
+    return work
+
+
+def close_report(writer: ReportWriter | None, result: BatchResult, debug: bool) -> None:
+    """Finish the report with the batch's failures and skips; failing to is exit status 1."""
+    if writer is None:
+        return
+    try:
+        writer.close(result.errors, result.skipped)
+    except VeilError as exc:
+        report_failure(writer.path, exc, debug)
         sys.exit(1)
 
 

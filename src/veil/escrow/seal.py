@@ -12,7 +12,8 @@ import numpy as np
 from veil.escrow.keys import EscrowError, load_recipients
 from veil.escrow.sidecar import Sealer
 from veil.files import discard
-from veil.media.video import Frame, is_video
+from veil.media.kinds import is_video
+from veil.media.video import Frame
 
 if TYPE_CHECKING:
     import pyrage
@@ -66,7 +67,7 @@ def finish_sealed(sealer: Sealer, source: str | Path, record: FileRecord) -> Non
         raise EscrowError(source, "nothing was written to seal")
     sealer.bound = record.output  # NAME_partial.EXT: removed too if what follows fails
     video = is_video(source)
-    if record.frames is not None and not video:
+    frames = record.frame_count
+    if frames is not None and not video:
         raise EscrowError(source, "escrow of multi-frame images (animations, pages) is not supported yet")
-    frames = len(record.frames) if record.frames is not None else 1
-    sealer.finish(record.output, "video" if video else "photo", record.width, record.height, frames)
+    sealer.finish(record.output, "video" if video else "photo", record.width, record.height, frames or 1)

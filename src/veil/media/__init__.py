@@ -2,7 +2,8 @@
 
 from veil.media.discovery import OUTPUT_SUFFIX, Job, Skipped, default_output, plan_jobs
 from veil.media.images import IMAGE_EXTENSIONS, Photo, read_photo, write_photo
-from veil.media.video import VIDEO_EXTENSIONS, Frame, VideoInfo, VideoReader, is_video
+from veil.media.kinds import VIDEO_EXTENSIONS, is_video
+from veil.media.video import Frame, VideoInfo, VideoReader
 from veil.media.video_writer import EncoderSettings, VideoWriter
 
 __all__ = [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from veil.files import is_temporary
 from veil.media.images import IMAGE_EXTENSIONS, is_photo, photo_output_suffix
-from veil.media.video import is_video
+from veil.media.kinds import is_video
 from veil.media.video_writer import DEFAULT_VIDEO_SUFFIX, OUTPUT_CONTAINERS
 
 OUTPUT_SUFFIX = "_anonymized"

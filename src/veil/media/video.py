@@ -16,7 +16,6 @@ refused from its headers (`probe_video`), before FFmpeg decodes a frame.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -29,59 +28,7 @@ import av
 import numpy as np
 
 from veil.errors import MediaError, require_input_file
-from veil.media.images import holds_jpeg_stream, is_photo, readable_extensions
 from veil.threads import prefetch, thread_budget
-
-# fmt: off
-VIDEO_EXTENSIONS = {
-    ".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mkv", ".webm", ".avi", ".divx", ".wmv", ".asf", ".flv",
-    ".f4v", ".mpg", ".mpeg", ".mpe", ".m1v", ".m2v", ".vob", ".ts", ".mts", ".m2ts", ".ogv", ".gif",
-    ".mjpeg", ".mjpg", ".h264", ".264", ".avc", ".h265", ".265", ".hevc", ".y4m", ".dv", ".mxf", ".nut",
-}
-# fmt: on
-"""Extensions read as video without looking inside; a file FFmpeg finds a video stream in is one too."""
-
-NOT_VIDEO_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
-"""What FFmpeg decodes as "video" from text files (ANSI and BIN art): not video to veil."""
-
-
-def is_video(path: str | Path, sniff: bool = True) -> bool:
-    """Whether veil reads ``path`` as a video: by extension, else (``sniff``) by its content.
-
-    A file with a photo extension is a photo; one with an extension neither
-    list knows (or none) is a video when FFmpeg finds a moving picture in it
-    (FLV, VOB, raw H.264 under any name) or it is a motion-JPEG stream.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in VIDEO_EXTENSIONS:
-        return True
-    if not sniff or suffix in readable_extensions() or not path.is_file():
-        return False
-    status = path.stat()
-    return _holds_video(path.resolve(), status.st_size, status.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=4096)
-def _holds_video(path: Path, size: int, modified: int) -> bool:
-    """Whether FFmpeg finds a video stream in ``path`` (cached by size and time: a scan and a run ask)."""
-    if is_photo(path):
-        return holds_jpeg_stream(path)
-    try:
-        container = _open(path, skip_frames=True)
-    except MediaError:
-        return False
-    try:
-        if container.format.name.endswith("_pipe") or container.format.name.startswith("image2"):
-            return False  # a still image Pillow cannot read
-        return any(
-            stream.codec_context is not None
-            and stream.codec_context.name not in NOT_VIDEO_CODECS
-            and not stream.disposition & av.stream.Disposition.attached_pic
-            for stream in container.streams.video
-        )
-    finally:
-        container.close()
 
 
 @dataclass(frozen=True)
@@ -131,7 +78,7 @@ AV_ERRORS: tuple[type[BaseException], ...] = (av.FFmpegError, OSError, ValueErro
 """What PyAV raises for bad media or a failing disk."""
 
 
-def _open(source: str | Path, skip_frames: bool = False) -> Any:
+def open_video(source: str | Path, skip_frames: bool = False) -> Any:
     """``av.open`` with veil's errors; ``skip_frames`` reads the headers without decoding a frame."""
     # FFmpeg decodes a frame while probing streams; a decoder told to skip every frame does not.
     options: Any = [{"skip_frame": "all"}] * 32 if skip_frames else None  # PyAV types this as list[str]
@@ -156,7 +103,7 @@ def _open(source: str | Path, skip_frames: bool = False) -> Any:
 def probe_video(source: str | Path) -> tuple[int, int, int | None]:
     """A video file's stored frame size and declared frame count, read without decoding any frame."""
     require_input_file(Path(source))
-    container = _open(source, skip_frames=True)
+    container = open_video(source, skip_frames=True)
     try:
         stream = container.streams.video[0]
         context = stream.codec_context
@@ -201,7 +148,7 @@ class VideoReader:
         if not live:
             width, height, _ = probe_video(source)  # before FFmpeg decodes a frame of a huge video
             check_frame_size(source, width, height, max_pixels)
-        self.container = _open(source)
+        self.container = open_video(source)
         try:
             self.stream = self.container.streams.video[0]
             if self.stream.codec_context is None:
@@ -401,7 +348,7 @@ _TAIL_ERRORS: tuple[type[BaseException], ...] = (MediaError, *AV_ERRORS)
 def _last_packet_end(path: str | Path) -> float | None:
     """Where the file's last packet (of any stream) ends, in seconds; reads only the file's tail."""
     try:
-        container = _open(path, skip_frames=True)
+        container = open_video(path, skip_frames=True)
     except MediaError:
         return None
     end: float | None = None
@@ -412,7 +359,7 @@ def _last_packet_end(path: str | Path) -> float | None:
                 container.seek(tail, backward=True, any_frame=True)
             except AV_ERRORS:  # a failed seek leaves the demuxer lost (FLV): read from the start
                 container.close()
-                container = _open(path, skip_frames=True)
+                container = open_video(path, skip_frames=True)
         for packet in container.demux():
             if packet.pts is not None and packet.time_base is not None:
                 packet_end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
