@@ -25,6 +25,7 @@ import json
 import os
 import re
 import tarfile
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -60,7 +61,10 @@ class Sealer:
         self.output = output
         self.bound: Path | None = None  # the output `finish` bound the sidecar to (maybe renamed)
         self._temp = temporary_beside(sidecar_path(output))
-        self._regions: list[dict[str, Any]] = []
+        # the manifest's regions wait on disk, not in memory (boxes only; pixels are sealed at once)
+        self._regions = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._temp.parent)  # noqa: SIM115
+        self._region_count = 0
+        self._faces: set[str] = set()
         self._sink = open(self._temp, "wb")  # noqa: SIM115 (closed in finish/abort)
         read, write = os.pipe()
         self._errors: list[BaseException] = []
@@ -95,15 +99,30 @@ class Sealer:
                 raise EscrowError(self.output, f"cannot compress face {face} of frame {frame}")
             name = f"faces/{frame}/{face}@{x1},{y1}.png"
             self._put(name, png.tobytes())
-            self._regions.append({"frame": frame, "face": face, "box": [x1, y1, x2, y2], "file": name})
+            region = {"frame": frame, "face": face, "box": [x1, y1, x2, y2], "file": name}
+            self._regions.write((", " if self._region_count else "") + json.dumps(region))
+            self._region_count += 1
+            self._faces.add(face)
 
-    def _put(self, name: str, data: bytes) -> None:
+    def _put(self, name: str, data: bytes | IO[bytes], size: int | None = None) -> None:
         info = tarfile.TarInfo(name)
-        info.size = len(data)
+        info.size = len(data) if isinstance(data, bytes) else int(size or 0)
         try:
-            self._tar.addfile(info, io.BytesIO(data))
+            self._tar.addfile(info, io.BytesIO(data) if isinstance(data, bytes) else data)
         except OSError:  # a broken pipe: the encryption stopped
             raise EscrowError(self.output, f"cannot seal ({self._reason()})") from None
+
+    def _manifest(self, head: dict[str, Any]) -> tuple[IO[bytes], int]:
+        """The manifest (``head`` and every region) in an unnamed temporary file, and its size."""
+        manifest = tempfile.TemporaryFile(dir=self._temp.parent)  # noqa: SIM115 (closed by finish)
+        manifest.write(json.dumps(head)[:-1].encode() + b', "regions": [')
+        self._regions.seek(0)
+        while block := self._regions.read(1 << 20):
+            manifest.write(block.encode())
+        manifest.write(b"]}")
+        size = manifest.tell()
+        manifest.seek(0)
+        return manifest, size
 
     def _reason(self) -> str:
         self._thread.join(timeout=5)
@@ -112,18 +131,20 @@ class Sealer:
     def finish(self, output: Path, kind: str, width: int, height: int, frames: int) -> Path:
         """Bind the sidecar to ``output`` (its final name and bytes), close it and move it into place."""
         self.bound = output
-        manifest = {
+        head = {
             "format": FORMAT,
             "kind": kind,
             "output": {"name": output.name, "sha256": file_sha256(output)},
             "width": width,
             "height": height,
             "frames": frames,
-            "faces": sorted({region["face"] for region in self._regions}, key=_natural),
-            "regions": self._regions,
+            "faces": sorted(self._faces, key=_natural),
         }
         try:
-            self._put(MANIFEST, json.dumps(manifest).encode())
+            manifest, size = self._manifest(head)
+            with manifest:
+                self._put(MANIFEST, manifest, size)
+            self._regions.close()
             self._tar.close()
             self._pipe.close()
         except OSError:
@@ -140,7 +161,7 @@ class Sealer:
 
     def abort(self) -> None:
         """Stop sealing and remove the partial sidecar."""
-        for closing in (self._tar.close, self._pipe.close):
+        for closing in (self._tar.close, self._pipe.close, self._regions.close):
             with contextlib.suppress(Exception):
                 closing()
         self._thread.join(timeout=5)
