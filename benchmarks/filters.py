@@ -217,7 +217,8 @@ def main() -> None:
         + table
         + "\n\n"
         + "\n".join(verdicts)
-        + "\n\n![every filter on Newton's portrait](../../docs/filters.png)\n"
+        + "\n\nThe contact sheet of every filter on Newton's portrait is `docs/filters.png`"
+        + " (the docs' filters page).\n"
     )
     print(table)
     print("\n".join(verdicts))

@@ -1,7 +1,7 @@
 """Builders for the hostile-input corpus: odd but valid files, and broken ones, made on the spot.
 
 Each `Case` names a file, how to build it, and what veil must do with it in a
-folder run (`tests/hostile/test_hostile.py`); the README's *Bad input* table
+folder run (`tests/hostile/test_hostile.py`); the docs' bad-input page (docs/bad-input.md)
 lists the same cases. Nothing is downloaded: files come from Pillow, PyAV,
 the ffmpeg binary of the dev extra (imageio-ffmpeg) and a few hand-made bytes.
 """
@@ -39,7 +39,7 @@ class Case:
         says: text the line about this file must contain (the reason).
         output: the output's name when it differs from the input's.
         frames: frames or pages the output must have (videos, multi-frame images).
-        what: the README's description of the case.
+        what: the bad-input page's description of the case.
     """
 
     name: str

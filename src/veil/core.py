@@ -36,6 +36,15 @@ class FrameResult:
         faces: every face, with ``hide``/``identity``/``distance`` filled in
             when a gallery decided (`Faces.to_hide` gives the faces hidden).
         regions: the pixel region each face's mask covers.
+
+    Examples:
+        >>> import cv2
+        >>> from veil import Anonymizer
+        >>> anonymizer = Anonymizer(profile="fast")
+        >>> frame = cv2.imread("examples/newton.png")
+        >>> result = anonymizer.step(frame, anonymizer.detect(frame))
+        >>> result.pixels.shape == frame.shape, len(result.faces), len(result.regions)
+        (True, 1, 1)
     """
 
     pixels: np.ndarray | None

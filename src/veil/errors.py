@@ -22,6 +22,13 @@ class VeilError(Exception):
     Attributes:
         path: the file (or URL, or camera) the error is about, or None.
         reason: what went wrong, in words a user understands.
+
+    Examples:
+        >>> error = VeilError("clip.mp4", "truncated: 62 of 75 frames decoded")
+        >>> error.path, error.reason
+        ('clip.mp4', 'truncated: 62 of 75 frames decoded')
+        >>> str(error)
+        'clip.mp4: truncated: 62 of 75 frames decoded'
     """
 
     def __init__(self, path: object | None, reason: str) -> None:
@@ -31,15 +38,42 @@ class VeilError(Exception):
 
 
 class MediaError(VeilError):
-    """A file cannot be read or written: unreadable, unsupported, truncated, too large..."""
+    """A file cannot be read or written: unreadable, unsupported, truncated, too large...
+
+    Examples:
+        >>> from veil import Anonymizer
+        >>> try:
+        ...     Anonymizer(profile="fast").process_file("examples/missing.jpg", None)
+        ... except MediaError as exc:
+        ...     print(exc.reason)
+        no such file
+    """
 
 
 class GalleryError(VeilError):
-    """A gallery file or an enrolment photo that cannot be used."""
+    """A gallery file or an enrolment photo that cannot be used.
+
+    Examples:
+        >>> from veil import Gallery
+        >>> try:
+        ...     Gallery.load("missing.json")
+        ... except GalleryError as exc:
+        ...     print(exc.reason)
+        no such gallery (create it with `veil gallery add`)
+    """
 
 
 class DetectorUnavailable(VeilError):
-    """A detector's optional dependency or model file is missing (``path``: the model, if known)."""
+    """A detector's optional dependency or model file is missing (``path``: the model, if known).
+
+    Examples:
+        >>> from veil import load_detector
+        >>> try:
+        ...     load_detector("onnx:missing.onnx")
+        ... except DetectorUnavailable as exc:
+        ...     print(exc.reason)
+        ONNX model not found
+    """
 
 
 def require_input_file(path: Path) -> None:

@@ -2,7 +2,7 @@
 
 A reviewer fixes the Solvay photo and a clip as they would by hand, then
 exports; the exported pixels are checked. Screenshots of both views are
-written to ``$VEIL_SCREENSHOTS`` (the README's come from
+written to ``$VEIL_SCREENSHOTS`` (the docs' come from
 ``VEIL_SCREENSHOTS=docs pytest tests/review/test_browser.py``).
 """
 

@@ -56,7 +56,24 @@ def main() -> None:
       veil batch media/ --dest out/   a resumable job on a pool of processes (reruns skip what is done)
       veil keygen --out keys/         an escrow key pair; then veil photo.jpg --escrow keys/escrow.pub
       veil reveal out.jpg --key keys/escrow.key -o shown.png   restore sealed faces (audited)
+
+    Docs: docs/index.md (or mkdocs serve), a page per command below.
     """
+
+
+DOCS_PAGES = {
+    "anonymize": "getting-started.md, docs/photos.md, docs/video.md",
+    "detect": "reports.md",
+    "gallery": "known-faces.md",
+    "identify": "known-faces.md",
+    "eval": "evaluate.md",
+    "review": "review.md",
+    "apply": "review.md",
+    "batch": "large-jobs.md",
+    "keygen": "escrow.md",
+    "reveal": "escrow.md",
+}
+"""The documentation page of each command, named at the end of its ``--help``."""
 
 
 for command in (
@@ -71,4 +88,5 @@ for command in (
     keygen_command,
     reveal_command,
 ):
+    command.epilog = f"Docs: docs/{DOCS_PAGES[str(command.name)]}"
     main.add_command(command)

@@ -16,6 +16,13 @@ class Detector(Protocol):
 
     ``threshold`` is the score below which faces are dropped; detectors score
     in ``[0, 1]`` so that one ``--threshold`` means the same kind of thing for all.
+
+    Examples:
+        >>> import cv2
+        >>> from veil import load_detector
+        >>> detector = load_detector("yunet")
+        >>> isinstance(detector, Detector), len(detector.detect(cv2.imread("examples/newton.png")))
+        (True, 1)
     """
 
     name: str

@@ -33,6 +33,12 @@ class Filter(Protocol):
         mask: the mask the filter fills, or None when it hides whole boxes.
         stateful: True when it remembers a choice per track (a replacement
             face), so a video's frames must go through it in order.
+
+    Examples:
+        >>> from veil import make_filter
+        >>> pixelate = make_filter("pixelate")
+        >>> isinstance(pixelate, Filter), pixelate.name, pixelate.stateful
+        (True, 'pixelate', False)
     """
 
     name: str

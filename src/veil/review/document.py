@@ -1,7 +1,7 @@
 """The review document (``OUT/veil-review.json``): what veil found, and every change a reviewer made.
 
 One JSON file holds the whole review (schema: ``veil/schema/review.schema.json``,
-described in the README's *Review* section). Each file has its faces, one per
+described on the docs' review page, docs/review.md). Each file has its faces, one per
 frame it appears in, detected or placed by tracking; a reviewer's changes edit
 them in place and are appended to ``changes`` with the time and the local user.
 Boxes a reviewer adds in a video form *manual tracks*: a box on two frames is

@@ -6,7 +6,7 @@ cookie; requests that change anything must also send it in ``X-Veil-Token``),
 else 401. A ``Host`` other than ``127.0.0.1:PORT`` or ``localhost:PORT`` is
 refused (DNS rebinding), 403. Files are named by their id in the review, never
 by a path, so no URL reaches anything but the inputs; static assets come from
-the package. See the README's *Review* section for the API.
+the package. See the docs' review page (docs/review.md) for the API.
 """
 
 from __future__ import annotations
