@@ -8,6 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from veil.face_codec import encode_faces
 from veil.faces import Faces
 from veil.filters.base import Region
@@ -56,15 +58,22 @@ def frame_json(frame: FrameRecord, filter_name: str | None, mask_shape: str | No
 class TrackSummary:
     """A video's tracks, tallied frame by frame: what a reviewer checks as a unit.
 
-    Its memory grows with the number of tracks, not of frames, so a long video
-    is summed up as its frames go by (`add`) without keeping them.
+    A long video is summed up as its frames go by (`add`) without keeping
+    them. Memory grows with the number of tracks (lone finds included), so
+    each is a row of small arrays, about 160 bytes, not a dict of its own.
     """
+
+    _INTS = ("first", "last", "frames", "detections")
 
     def __init__(self) -> None:
         self.frames = 0
         self.faces = 0  # every face of every frame (the count when nothing was tracked)
         self.tracked = False
-        self._tracks: dict[int, dict[str, Any]] = {}
+        self._row: dict[int, int] = {}  # track id -> row, in order of first appearance
+        self._ints = np.zeros((0, len(self._INTS)), np.int64)
+        self._scores = np.zeros((0, 2))  # sum and max of the detections' scores
+        self._passes = np.zeros(0, np.uint32)  # a bit per pass name (`_bits`)
+        self._bits: dict[str, int] = {}
 
     @classmethod
     def of(cls, frames: list[FrameRecord]) -> TrackSummary:
@@ -72,6 +81,17 @@ class TrackSummary:
         for frame in frames:
             summary.add(frame)
         return summary
+
+    def _new_row(self, track: int, index: int) -> int:
+        row = len(self._row)
+        if row == len(self._ints):  # grow by half: appending stays cheap
+            extra = max(64, row // 2)
+            self._ints = np.concatenate([self._ints, np.zeros((extra, len(self._INTS)), np.int64)])
+            self._scores = np.concatenate([self._scores, np.zeros((extra, 2))])
+            self._passes = np.concatenate([self._passes, np.zeros(extra, np.uint32)])
+        self._row[track] = row
+        self._ints[row] = (index, index, 0, 0)
+        return row
 
     def add(self, frame: FrameRecord) -> None:
         """Count one frame's faces into their tracks."""
@@ -82,19 +102,20 @@ class TrackSummary:
             return
         self.tracked = True
         for i, track in enumerate(faces.track_id.tolist()):
-            entry = self._tracks.setdefault(
-                int(track),
-                {"first": frame.index, "frames": 0, "detections": 0, "sum": 0.0, "max": 0.0, "passes": set()},
-            )
-            entry["last"] = frame.index
-            entry["frames"] += 1
+            row = self._row.get(track)
+            if row is None:
+                row = self._new_row(track, frame.index)
+            ints = self._ints[row]
+            ints[1] = frame.index
+            ints[2] += 1
             if faces.source[i] != FILL_SOURCE:
                 found_by = str(faces.found_by[i]) if faces.found_by is not None else ""
-                entry["passes"].add(track_pass(found_by, entry["detections"] > 0))
+                name = track_pass(found_by, ints[3] > 0)
+                self._passes[row] |= 1 << self._bits.setdefault(name, len(self._bits))
                 score = float(faces.score[i])
-                entry["detections"] += 1
-                entry["sum"] += score
-                entry["max"] = max(entry["max"], score)
+                ints[3] += 1
+                self._scores[row, 0] += score
+                self._scores[row, 1] = max(self._scores[row, 1], score)
 
     def rows(self) -> list[dict[str, Any]]:
         """One line per track, in order of first appearance.
@@ -104,20 +125,23 @@ class TrackSummary:
         tracker followed it (`veil.tracking.confirms`); an unconfirmed track is a lone detection
         hidden only where it was found. ``unsure``: unconfirmed, or no detection scoring `SURE_SCORE`.
         """
+        names = list(self._bits)
         rows = []
-        for track, entry in self._tracks.items():
-            detections = entry["detections"]
-            confirmed = confirms(detections, entry["max"], entry["passes"])
+        for track, row in self._row.items():
+            first, last, frames, detections = (int(v) for v in self._ints[row])
+            total, best = (float(v) for v in self._scores[row])
+            passes = {name for bit, name in enumerate(names) if int(self._passes[row]) >> bit & 1}
+            confirmed = confirms(detections, best, passes)
             rows.append({
                 "track": track,
-                "first": entry["first"],
-                "last": entry["last"],
+                "first": first,
+                "last": last,
                 "detections": detections,
-                "filled_share": round(1 - detections / entry["frames"], 3),
-                "mean_score": round(entry["sum"] / detections, 3) if detections else 0.0,
-                "max_score": round(entry["max"], 3),
+                "filled_share": round(1 - detections / frames, 3),
+                "mean_score": round(total / detections, 3) if detections else 0.0,
+                "max_score": round(best, 3),
                 "confirmed": confirmed,
-                "unsure": not confirmed or entry["max"] < SURE_SCORE,
+                "unsure": not confirmed or best < SURE_SCORE,
             })  # fmt: skip
         return rows
 
