@@ -26,7 +26,7 @@ def test_estimate_grows_with_the_look_ahead_and_stops_at_the_frame_count():
 
 def test_refusal_names_the_need_the_budget_and_a_memory_that_fits():
     need = estimate_video_bytes(4000, 3000, 100, 10)
-    with pytest.raises(MediaError, match=r"need about 2\.\d GiB.*budget; --memory \d would fit"):
+    with pytest.raises(MediaError, match=r"need about \d\.\d GiB.*budget; --memory \d would fit"):
         check_video_memory("big.mp4", 4000, 3000, 100, 10, budget=need - 2**20)
     with pytest.raises(MediaError, match="; raise --max-memory"):
         check_video_memory("big.mp4", 4000, 3000, 100, 10, budget=2**20)

@@ -10,7 +10,8 @@ The estimate (bytes) is ``BASE + pixels * (WORK + 3 * held + ENCODER * encoded)`
 min(frames, ENCODER_FRAMES) frames in x264's look-ahead and threads. The
 constants are fitted to peak RSS on 1-40 frame videos of 12 and 144
 megapixels (x264 veryfast); the estimate runs up to 40% above what was
-measured, never below by more than 5%.
+measured, and below it by at most 10% (a 3 MP video held 50 frames deep):
+`benchmarks/hostile.py` measures it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from veil.errors import MediaError
 from veil.media.video import check_frame_size, probe_video
 from veil.threads import MAX_SEARCH_THREADS
 
-BASE_BYTES = 300 * 2**20  # models, libraries and Python
+BASE_BYTES = 450 * 2**20  # models, libraries and Python (scene cuts, trackers and YuNet on onnxruntime)
 WORK_BYTES_PER_PIXEL = 8  # decoder surfaces and the filter's working copies of one frame
 PIPELINE_FRAMES = 9 + 2 * MAX_SEARCH_THREADS  # decoded (4), searched (2 a thread), tracked (4), filtered (1)
 ENCODER_BYTES_PER_PIXEL = 10  # per frame x264 holds (planes, half-pel and look-ahead copies)
