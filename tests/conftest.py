@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import cv2
@@ -68,3 +69,14 @@ def textured() -> np.ndarray:
 def clip(tmp_path: Path) -> Path:
     """A 20-frame, 10 fps, 320x240 H.264 + AAC clip of a moving face."""
     return make_clip(tmp_path / "clip.mp4")
+
+
+def mixed_folder(clip: Path, folder: Path, clip_name: str = "clip.mp4") -> Path:
+    """``folder`` holding ``clip`` (moved, as ``clip_name``), Newton's portrait and ``broken.mp4``:
+    the clip cut to its first third, a video that must fail alone."""
+    folder.mkdir()
+    shutil.move(clip, folder / clip_name)
+    shutil.copy(EXAMPLES / "newton.png", folder / "newton.png")
+    data = (folder / clip_name).read_bytes()
+    (folder / "broken.mp4").write_bytes(data[: len(data) // 3])
+    return folder

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import jsonschema
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import mixed_folder
 from tests.conftest import run_cli as run
 from veil import Anonymizer
 from veil.errors import MediaError
@@ -17,12 +16,7 @@ from veil.report_stream import ReportWriter, iter_frames
 
 
 def test_a_folder_report_is_streamed_whole_and_a_failed_video_leaves_no_frames(clip, tmp_path):
-    folder = tmp_path / "media"
-    folder.mkdir()
-    shutil.move(clip, folder / "clip.mp4")
-    shutil.copy(EXAMPLES / "newton.png", folder / "newton.png")
-    data = (folder / "clip.mp4").read_bytes()
-    (folder / "broken.mp4").write_bytes(data[: len(data) // 3])
+    folder = mixed_folder(clip, tmp_path / "media")
     report = tmp_path / "report.json"
     code, _ = run(str(folder), "-o", str(tmp_path / "out"), "--report", str(report), "-q")
     assert code == 1  # the broken clip

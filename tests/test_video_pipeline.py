@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import av
@@ -11,7 +10,7 @@ import jsonschema
 import numpy as np
 
 import veil
-from tests.conftest import EXAMPLES, clip_face_box, make_clip, require_data
+from tests.conftest import clip_face_box, make_clip, mixed_folder, require_data
 from tests.conftest import run_cli as run
 from veil.faces import Faces
 from veil.report import schema
@@ -71,12 +70,7 @@ def test_detect_tracks_a_video(clip, tmp_path):
 
 
 def test_folder_mixes_photos_and_videos_and_survives_a_broken_clip(clip, tmp_path):
-    folder = tmp_path / "media"
-    folder.mkdir()
-    shutil.move(clip, folder / "clip.mov")
-    shutil.copy(EXAMPLES / "newton.png", folder / "newton.png")
-    data = (folder / "clip.mov").read_bytes()
-    (folder / "broken.mp4").write_bytes(data[: len(data) // 3])
+    folder = mixed_folder(clip, tmp_path / "media", "clip.mov")
     code, output = run(str(folder), "-o", str(tmp_path / "out"))
     assert code == 1
     assert "broken.mp4" in output and "2 files" in output and "1 failed" in output

@@ -152,11 +152,6 @@ class TrackSummary:
         return sum(row["confirmed"] for row in (rows if rows is not None else self.rows()))
 
 
-def track_summary(frames: list[FrameRecord]) -> list[dict[str, Any]]:
-    """`TrackSummary.rows` of a video's frames."""
-    return TrackSummary.of(frames).rows()
-
-
 @dataclass
 class FileRecord:
     """What happened to one file: its faces (photo) or frames (video) and what was applied.

@@ -104,11 +104,14 @@ class Sealer:
             self._region_count += 1
             self._faces.add(face)
 
-    def _put(self, name: str, data: bytes | IO[bytes], size: int | None = None) -> None:
+    def _put(self, name: str, data: bytes) -> None:
+        self._put_stream(name, io.BytesIO(data), len(data))
+
+    def _put_stream(self, name: str, stream: IO[bytes], size: int) -> None:
         info = tarfile.TarInfo(name)
-        info.size = len(data) if isinstance(data, bytes) else int(size or 0)
+        info.size = size
         try:
-            self._tar.addfile(info, io.BytesIO(data) if isinstance(data, bytes) else data)
+            self._tar.addfile(info, stream)
         except OSError:  # a broken pipe: the encryption stopped
             raise EscrowError(self.output, f"cannot seal ({self._reason()})") from None
 
@@ -143,7 +146,7 @@ class Sealer:
         try:
             manifest, size = self._manifest(head)
             with manifest:
-                self._put(MANIFEST, manifest, size)
+                self._put_stream(MANIFEST, manifest, size)
             self._regions.close()
             self._tar.close()
             self._pipe.close()
