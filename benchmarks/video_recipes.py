@@ -24,7 +24,7 @@ from veil.detection.video import VideoRecipe, VideoSearch
 from veil.report import build_report
 from veil.tracking import DEFAULT_MEMORY
 
-CF, YN = "centerface", "yunet"
+CF, YN, RF = "centerface", "yunet", "retinaface"
 BALANCED = VIDEO_RECIPES["balanced"]
 HALF_SWEEP = replace(BALANCED, scan=(Member(YN, 0.5), Member(CF, 1.0, fit_side=256)), sweep_share=0.5)
 """balanced before its sweep grew from half a frame's pixels a frame to three quarters (and its
@@ -88,8 +88,12 @@ RECIPES: dict[str, VideoRecipe] = {
     "balanced with CenterFace's scan copy 128 px long": replace(
         BALANCED, scan=(Member(YN, 0.5), Member(CF, 1.0, fit_side=128))
     ),
+    "balanced, zooming with CenterFace and RetinaFace": replace(BALANCED, zoom=(CF, RF)),
+    "balanced, zooming with RetinaFace instead of CenterFace": replace(BALANCED, zoom=(RF,)),
+    "balanced with a RetinaFace sweep at 2x instead of YuNet's": replace(BALANCED, sweep=Member(RF, 2.0)),
 }  # fmt: skip
-"""Every recipe tried, the losers kept: benchmarks/results/video.md has a row for each."""
+"""Every recipe tried, the losers kept: benchmarks/results/video.md has a row for each (the
+RetinaFace rows, run beside the shipped recipe in one session: video_retinaface.md)."""
 
 MEMORY = {row: 10 for row in RECIPES if "memory 10" in row}
 """Rows that run with the old default look-ahead (the rest take today's, `DEFAULT_MEMORY`)."""

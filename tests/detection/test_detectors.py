@@ -10,7 +10,7 @@ from tests.conftest import PORTRAIT_FACES, SHARED, SOLVAY_PEOPLE
 from veil.detection import DetectorUnavailable, ScaledDetector, load_detector
 from veil.geometry import box_iou
 
-CORE = ["yunet", "centerface", "haar"]
+CORE = ["yunet", "centerface", "retinaface", "haar"]
 EXTRAS = ["dlib", "mtcnn"]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PORTRAIT_FACES, SOLVAY_PEOPLE, run_cli
 from veil.detection import FlippedDetector, FusedDetector, ScaledDetector, load_detector, load_profile
-from veil.detection.fusion import WEIGHTS_FILE, FusionWeights, Member, fuse
+from veil.detection.fusion import SCHEMES, WEIGHTS_FILE, FusionWeights, Member, fuse
 from veil.detection.multiscale import tile_spans
 from veil.detection.profiles import PROFILES, all_recipes
 from veil.evaluation.calibration import fit_logistic
@@ -25,8 +25,10 @@ def faces(*boxes: tuple[float, float, float, float], score: float = 0.8) -> Face
     return Faces(np.array(boxes, np.float32), np.full(len(boxes), score, np.float32))
 
 
-def test_a_face_found_by_one_member_is_kept_with_its_calibrated_score():
-    fused = fuse([faces((10, 10, 50, 50)), faces((200, 200, 260, 260))], ["a", "b"], WEIGHTS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_face_found_by_one_member_is_kept_with_its_calibrated_score(scheme):
+    weights = WEIGHTS.with_scheme(scheme)
+    fused = fuse([faces((10, 10, 50, 50)), faces((200, 200, 260, 260))], ["a", "b"], weights)
     assert len(fused) == 2
     assert np.allclose(np.sort(fused.xyxy[:, 0]), [10, 200])
     expected = WEIGHTS.single("a", np.array([0.8]))[0]
@@ -34,12 +36,23 @@ def test_a_face_found_by_one_member_is_kept_with_its_calibrated_score():
     assert set(fused.source) == {"a", "b"}
 
 
-def test_overlapping_boxes_from_two_members_merge_and_agreement_raises_the_score():
-    fused = fuse([faces((10, 10, 50, 50)), faces((14, 12, 54, 52))], ["a", "b"], WEIGHTS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_overlapping_boxes_from_two_members_merge_and_agreement_raises_the_score(scheme):
+    fused = fuse([faces((10, 10, 50, 50)), faces((14, 12, 54, 52))], ["a", "b"], WEIGHTS.with_scheme(scheme))
     assert len(fused) == 1
     assert fused.score[0] > WEIGHTS.single("a", np.array([0.8]))[0]
     assert np.allclose(fused.xyxy[0], [12, 11, 52, 51])  # equal weights: the mean box
     assert fused.source[0] == "a+b"
+
+
+def test_noisy_or_is_the_chance_that_not_every_finding_member_is_wrong():
+    weights = WEIGHTS.with_scheme("noisy-or")
+    p = WEIGHTS.single("a", np.array([0.8]))[0]
+    fused = fuse([faces((10, 10, 50, 50)), faces((14, 12, 54, 52))], ["a", "b"], weights)
+    assert np.isclose(fused.score[0], 1 - (1 - p) ** 2, atol=1e-6)
+    assert FusionWeights.from_json(json.loads(json.dumps(weights.to_json()))) == weights
+    with pytest.raises(ValueError, match="unknown fusion scheme"):
+        WEIGHTS.with_scheme("mean")
 
 
 def test_landmarks_come_from_the_most_confident_member_that_has_them():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import cv2
@@ -29,6 +30,19 @@ class Detector(Protocol):
     threshold: float
 
     def detect(self, frame: np.ndarray) -> Faces: ...
+
+
+def same_size_bgr(frames: Sequence[np.ndarray]) -> tuple[list[np.ndarray], int, int]:
+    """The frames of a batched call as BGR, with their one ``height`` and ``width``.
+
+    Raises:
+        ValueError: the frames differ in size (one model call takes one input shape).
+    """
+    images = [as_bgr(frame) for frame in frames]
+    height, width = images[0].shape[:2]
+    if any(image.shape[:2] != (height, width) for image in images):
+        raise ValueError("detect_batch needs frames of one size")
+    return images, height, width
 
 
 def as_bgr(frame: np.ndarray) -> np.ndarray:

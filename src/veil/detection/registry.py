@@ -24,6 +24,12 @@ def _centerface(threshold: float) -> Detector:
     return CenterFaceDetector(threshold)
 
 
+def _retinaface(threshold: float) -> Detector:
+    from veil.detection.retinaface import RetinaFaceDetector
+
+    return RetinaFaceDetector(threshold)
+
+
 def _haar(threshold: float) -> Detector:
     from veil.detection.haar import HaarDetector
 
@@ -51,6 +57,7 @@ def _mtcnn(threshold: float) -> Detector:
 DETECTORS: dict[str, Callable[[float], Detector]] = {
     "yunet": _yunet,
     "centerface": _centerface,
+    "retinaface": _retinaface,
     "haar": _haar,
     "dlib": _dlib_hog,
     "dlib-cnn": _dlib_cnn,

@@ -44,7 +44,7 @@ SAME_FACE_IOU = 0.3
 MERGE_IOU = 0.4
 """Boxes of one face found by several passes overlap by more than this; the best-scoring one stays."""
 
-CONCURRENT_MODELS = frozenset({"yunet", "centerface"})
+CONCURRENT_MODELS = frozenset({"yunet", "centerface", "retinaface"})
 """Models whose detectors several threads may call at once (onnxruntime sessions, libfacedetection)."""
 
 
