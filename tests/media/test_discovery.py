@@ -113,3 +113,16 @@ def test_colliding_outputs_are_refused(tmp_path):
     jobs, skipped = plan_jobs([a, b], tmp_path / "out")
     assert len(jobs) == 1
     assert "already writes" in skipped[0].reason
+
+
+def test_special_files_are_skipped_without_being_opened(tmp_path: Path) -> None:
+    """A FIFO named like a photo would block a reader forever: it is skipped, in a folder or named."""
+    import os
+
+    fifo = tmp_path / "x.jpg"
+    os.mkfifo(fifo)
+    jobs, skipped = plan_jobs([tmp_path], tmp_path / "out")
+    assert jobs == []
+    assert [(s.path, s.reason, s.failed) for s in skipped] == [(fifo, "a FIFO, not a regular file", False)]
+    jobs, skipped = plan_jobs([fifo], tmp_path / "out")
+    assert jobs == [] and skipped[0].failed and "FIFO" in skipped[0].reason

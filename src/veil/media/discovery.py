@@ -8,6 +8,7 @@ or is listed as skipped with the reason; none is passed over in silence.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,22 @@ def output_suffix(source: Path) -> str:
     return DEFAULT_VIDEO_SUFFIX if is_video(source) else photo_output_suffix(source)
 
 
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (a FIFO, a device, a socket), else None.
+
+    Such a file is never opened: reading a FIFO waits for a writer forever.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kinds = {stat.S_ISFIFO: "a FIFO", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "a socket")
+    return f"{kind}, not a regular file"
+
+
 def is_supported(path: Path) -> bool:
     """Whether veil reads ``path`` as a photo or a video (photos without a known extension by content)."""
     return is_video(path) or is_photo(path)
@@ -89,6 +106,8 @@ def scan_folder(folder: Path, exclude: Path | None = None) -> tuple[list[Path], 
                 continue
             if name.startswith("."):
                 skipped.append(Skipped(path, "hidden file", failed=False))
+            elif (special := special_file(path)) is not None:
+                skipped.append(Skipped(path, special, failed=False))
             elif path.stem.endswith((OUTPUT_SUFFIX, OUTPUT_SUFFIX + PARTIAL_SUFFIX)):
                 skipped.append(Skipped(path, "a previous veil output", failed=False))
             elif is_supported(path):
@@ -164,6 +183,8 @@ def plan_jobs(inputs: list[Path], output: Path | None = None) -> tuple[list[Job]
                     else _renamed(source, output / source.relative_to(item))
                 )
                 jobs.append(Job(source, target))
+        elif (special := special_file(item)) is not None:
+            skipped.append(Skipped(item, special))
         elif not is_supported(item):
             skipped.append(Skipped(item, _unsupported_reason(item)))
         elif output is None:
