@@ -158,6 +158,25 @@ def write_json(path: str | Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=1) + "\n")
 
 
+def compact_json(data: Any) -> bytes:
+    """Compact JSON as bytes, by orjson where installed (the web extra: ten times faster on a
+    long review's document than `json`)."""
+    try:
+        import orjson
+    except ImportError:
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8") + b"\n"
+    return bytes(orjson.dumps(data)) + b"\n"
+
+
+def parse_json(data: bytes) -> Any:
+    """JSON read with orjson where installed; raises ValueError or RecursionError on bad input."""
+    try:
+        import orjson
+    except ImportError:
+        return json.loads(data)
+    return orjson.loads(data)
+
+
 def local_user() -> str:
     """Who runs veil, for audit trails (review changes, reveals); ``unknown`` where the
     account has no name (a container without a passwd entry)."""
@@ -174,3 +193,53 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class FolderLock:
+    """A lock file that keeps a second process of ``what`` off one output folder.
+
+    It holds the owner's host and pid; one left by a process that is gone (on this
+    host) is taken over. Use it as a context manager: it is removed on exit.
+
+    Raises:
+        VeilError: another live process holds it.
+    """
+
+    def __init__(self, path: Path, what: str) -> None:
+        from veil.errors import VeilError
+
+        self.path = path
+        owner = f"{_HOST} {os.getpid()}\n"
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                held = self._holder()
+                if held is None:
+                    continue  # a stale lock, removed: try again
+                raise VeilError(path.parent, f"another {what} ({held}) is using this folder") from None
+            with os.fdopen(fd, "w") as lock:
+                lock.write(owner)
+            return
+        raise VeilError(path.parent, f"cannot take the lock {path.name}")
+
+    def _holder(self) -> str | None:
+        """Who holds the lock, or None after removing a lock whose process is gone."""
+        try:
+            host, pid = self.path.read_text().split()
+        except (OSError, ValueError):
+            host, pid = _HOST, "0"
+        if host != _HOST:
+            return f"pid {pid} on {host}"
+        if pid.isdigit() and int(pid) > 0 and _process_alive(int(pid)):
+            return f"pid {pid}"
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        return None
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()

@@ -235,7 +235,8 @@ def test_batch_and_review_exports_carry_sidecars(tmp_path, keys, two_faces):
     pytest.importorskip("starlette", reason="the review page needs the web extra: pip install 'veil[web]'")
     from veil.anonymizer import Anonymizer
     from veil.media import plan_jobs
-    from veil.review.document import DOCUMENT_NAME, ReviewDocument, file_entry
+    from veil.review.document import DOCUMENT_NAME, ReviewDocument
+    from veil.review.entries import file_entry
     from veil.review.server import ReviewApp
     from veil.settings import Settings
 

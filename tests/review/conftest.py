@@ -20,7 +20,8 @@ def make_review(base: Path) -> object:
     from veil.anonymizer import Anonymizer
     from veil.media import plan_jobs
     from veil.media.kinds import is_video
-    from veil.review.document import DOCUMENT_NAME, ReviewDocument, file_entry
+    from veil.review.document import DOCUMENT_NAME, ReviewDocument
+    from veil.review.entries import file_entry
     from veil.review.server import ReviewApp
     from veil.settings import Settings
 
@@ -54,7 +55,7 @@ def served(review_app: object) -> Iterator[object]:
     """The review app listening on a free port of 127.0.0.1, in a background thread."""
     import uvicorn
 
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
     review_app.port = sock.getsockname()[1]  # type: ignore[attr-defined]
@@ -67,3 +68,28 @@ def served(review_app: object) -> Iterator[object]:
     yield review_app
     server.should_exit = True
     thread.join(5)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver") or shutil.which("chromium-driver")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or DRIVER is None,
+    reason="no Chromium here: apt-get install chromium chromium-driver (.ci/run does)",
+)
+
+
+@pytest.fixture()
+def browser() -> Iterator[object]:
+    selenium = pytest.importorskip("selenium", reason="pip install selenium (the dev extra has it)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    del selenium
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()

@@ -1,4 +1,4 @@
-"""Pixels for the review: one frame on demand (seek + decode), a preview, and the export.
+"""Pixels for the review: a frame as JPEG, a preview with the faces hidden, and the export.
 
 The export (`export`, also ``veil apply``) runs no detector: the reviewed faces
 are final. Each frame's faces, read back exactly as veil found them (landmarks
@@ -16,12 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 
 from veil.core import FrameResult
-from veil.errors import MediaError
+from veil.errors import MediaError, VeilError
 from veil.escrow.seal import seal_faces, sealing
 from veil.face_codec import decode_faces
 from veil.faces import Faces
@@ -29,49 +28,15 @@ from veil.files import write_json
 from veil.filters import Filter, Region
 from veil.loaders import hiding_filter
 from veil.media.images import read_photo, write_image
-from veil.media.video import AV_ERRORS, VideoReader, describe_av_error, quarter_turns, upright_bgr
+from veil.media.video import VideoReader
 from veil.media.video_writer import VideoWriter
 from veil.pipeline import observe_still, per_frame, run_video
-from veil.review.document import ReviewDocument, track_number
+from veil.review.document import ReviewDocument
+from veil.review.entries import track_number
 from veil.settings import Settings
 from veil.version import __version__
 
 REPORT_NAME = "veil-report.json"
-
-
-def video_frame(path: str | Path, time_s: float) -> np.ndarray:
-    """The upright BGR frame shown at ``time_s`` seconds: seek to the keyframe before it, decode on.
-
-    So browsing an hour of video costs one short decode per frame asked for.
-    """
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            time_base = stream.time_base
-            if time_base is not None:
-                container.seek(int(time_s / time_base), stream=stream, backward=True)
-            last = None
-            for frame in container.decode(stream):
-                last = frame
-                if frame.time is None or frame.time >= time_s - 1e-4:
-                    break
-    except AV_ERRORS as exc:
-        raise MediaError(
-            path, f"cannot decode the frame at {time_s:.3f} s ({describe_av_error(exc)})"
-        ) from None
-    if last is None:
-        raise MediaError(path, f"no frame at {time_s:.3f} s")
-    return upright_bgr(last, quarter_turns(last))
-
-
-def frame_pixels(entry: dict[str, Any], index: int) -> np.ndarray:
-    """Frame ``index`` of a file in the review (a photo has only frame 0)."""
-    if entry["kind"] == "photo":
-        return read_photo(entry["path"]).pixels
-    if not 0 <= index < entry["frames"]:
-        raise MediaError(entry["path"], f"frame {index} is outside 0..{entry['frames'] - 1}")
-    return video_frame(entry["path"], entry["times"][index])
 
 
 def jpeg(pixels: np.ndarray, max_side: int | None = None, quality: int = 88) -> bytes:
@@ -146,9 +111,11 @@ def export(
     for number, entry in enumerate(files, 1):
         started = time.perf_counter()
         try:
+            if not Path(entry["path"]).is_file():
+                raise MediaError(entry["path"], "the input is no longer there")
             faces = review.faces_by_frame(entry["id"])
             _export_file(entry, faces, hider, settings)
-        except (MediaError, OSError) as exc:
+        except (VeilError, OSError, ValueError, KeyError, TypeError) as exc:  # skip it, write the rest
             errors.append({"path": entry["path"], "error": str(getattr(exc, "reason", exc))})
         else:
             hidden_count = sum(f["action"] == "hide" for frame in faces.values() for f in frame)
