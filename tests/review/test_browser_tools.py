@@ -206,8 +206,8 @@ def test_reopening_adds_a_new_file_to_the_page(tmp_path, browser):
     source.mkdir()
     shutil.copy(EXAMPLES / "newton.png", source / "newton.png")
     child, url = start(source, output)
-    child.send_signal(signal.SIGINT)
-    child.wait(30)
+    child.send_signal(signal.SIGINT)  # at once: detection may still be running
+    assert child.wait(30) == 0
     shutil.copy(EXAMPLES / "solvay_conference_1927.jpg", source / "solvay.jpg")
     child, url = start(source, output)
     try:

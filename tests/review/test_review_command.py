@@ -64,7 +64,7 @@ def test_review_prints_its_url_survives_ctrl_c_and_reopens(tmp_path):
         post(url, token, "/api/files/f0/boxes", {"frame": 0, "box": [10, 10, 60, 60]})
     finally:
         child.send_signal(signal.SIGINT)  # Ctrl-C
-        child.wait(20)
+        assert child.wait(20) == 0
     saved = json.loads((output / "veil-review.json").read_text())
     assert [c["op"] for c in saved["changes"]] == ["add"], "Ctrl-C folds the journal into the review"
     assert child.stderr is not None
@@ -90,6 +90,26 @@ def test_review_prints_its_url_survives_ctrl_c_and_reopens(tmp_path):
         child.wait(20)
     assert child.stderr is not None
     assert "added: " in child.stderr.read()
+
+
+def test_ctrl_c_during_a_video_stops_detection_and_keeps_the_file_waiting(tmp_path):
+    from tests.conftest import make_clip
+
+    source, output = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    make_clip(source / "long.mp4", frames=100)
+    child, url = start(source, output)
+    token = url.split("token=")[1]
+    deadline = time.monotonic() + 60
+    while get(url, token, "/api/status")["detect"]["frame"] < 5:
+        assert time.monotonic() < deadline, "detection never started"
+        time.sleep(0.1)
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    assert child.wait(30) == 0
+    assert time.monotonic() - started < 10
+    saved = json.loads((output / "veil-review.json").read_text())
+    assert saved["files"][0]["status"] == "waiting", "stopped between frames; detected again on reopening"
 
 
 def test_reopening_with_other_options_is_refused_with_the_difference(tmp_path):

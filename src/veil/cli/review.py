@@ -103,16 +103,19 @@ def review_command(
         anonymizer = build_anonymizer(debug, quiet, settings)
         app = ReviewApp(review, anonymizer, say=say)
         app.port = sock.getsockname()[1]
-        app.start_detection()
-        click.echo(url(app))
-        if not no_browser:
-            webbrowser.open(url(app))
         try:
+            app.start_detection()
+            click.echo(url(app))
+            if not no_browser:
+                webbrowser.open(url(app))
             _serve(app, sock)
+        except KeyboardInterrupt:  # Ctrl-C before the server took over the signal, or re-raised by it
+            pass
         finally:
+            app.worker.stop()
             app.frames.close()
             review.close()
-            say(f"veil review: saved {review.path}")
+            say(f"veil review: stopped; everything is saved in {review.path}")
 
 
 def _listen(port: int) -> socket.socket:

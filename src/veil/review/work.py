@@ -24,6 +24,11 @@ from veil.review.entries import detections
 from veil.review.render import export
 
 
+class Stopped(BaseException):
+    """The review is closing: raised from detection's frame callback so a video stops at once
+    (a BaseException, so no ``except Exception`` on the way takes it for a failed file)."""
+
+
 class Progress:
     """What the background work is doing, for ``GET /api/status``."""
 
@@ -54,6 +59,8 @@ class Worker:
         self.progress = progress
         self.say = say or (lambda line: None)
         self.detected = threading.Event()
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def detect_all(self) -> None:
         """Detect faces in every file not done yet (a reopened review keeps what it has).
@@ -71,7 +78,13 @@ class Worker:
         for number, entry in enumerate(todo, 1):
             state.update(file=entry["id"], frame=0, frames=None)
             self.say(f"detecting {number} of {len(todo)}: {entry['path']}")
-            done = self._detect(entry)
+            try:
+                done = self._detect(entry)
+            except Stopped:
+                with self.review.lock:
+                    entry["status"] = "waiting"  # detected again when the review is reopened
+                state.update(running=False, file=None)
+                return
             gc.freeze()
             if done["status"] == "failed":
                 failed += 1
@@ -92,8 +105,12 @@ class Worker:
             done = copy.deepcopy(entry)
 
         def on_frame(count: int, total: int | None) -> None:
+            if self.stopping.is_set():
+                raise Stopped()
             state.update(frame=count, frames=total)
 
+        if self.stopping.is_set():
+            raise Stopped()
         try:
             record = self.anonymizer.process_file(done["path"], None, on_frame)
         except Exception as exc:  # one bad file must not stop the review
@@ -108,9 +125,16 @@ class Worker:
         return done
 
     def start_detection(self) -> threading.Thread:
-        thread = threading.Thread(target=self.detect_all, name="veil-review-detect", daemon=True)
-        thread.start()
-        return thread
+        self._thread = threading.Thread(target=self.detect_all, name="veil-review-detect", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 60) -> None:
+        """Stop detection (between frames) and wait for it, so the review closes with nothing
+        half-written and no model running while the interpreter exits."""
+        self.stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def export_refusal(self, force: bool) -> dict[str, Any] | None:
         """Why an export cannot start now (409), or None: not while detecting or exporting, and
