@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import EXAMPLES, make_clip
-from tests.review.test_review_command import get, start
+from tests.review.test_review_command import get, start, stop
 
 
 def veil(*args: str) -> None:
@@ -52,8 +51,7 @@ def test_a_review_exported_without_edits_equals_a_direct_run(tmp_path, filter_na
             assert time.monotonic() < deadline, "detection never finished"
             time.sleep(0.2)
     finally:
-        child.send_signal(signal.SIGINT)
-        child.wait(20)
+        assert stop(child) == 0
     document = json.loads((reviewed / "veil-review.json").read_text())
     faces = [face for entry in document["files"] for face in entry["faces"]]
     assert any(face["landmarks"] for face in faces), "the review keeps the detector's landmarks"

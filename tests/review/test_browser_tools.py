@@ -196,18 +196,15 @@ def test_the_token_reaches_no_other_port(served, browser):
 
 
 def test_reopening_adds_a_new_file_to_the_page(tmp_path, browser):
-    import signal
-
     from selenium.webdriver.common.by import By
 
-    from tests.review.test_review_command import start
+    from tests.review.test_review_command import start, stop
 
     source, output = tmp_path / "in", tmp_path / "out"
     source.mkdir()
     shutil.copy(EXAMPLES / "newton.png", source / "newton.png")
     child, url = start(source, output)
-    child.send_signal(signal.SIGINT)  # at once: detection may still be running
-    assert child.wait(30) == 0
+    assert stop(child) == 0  # at once: detection may still be running
     shutil.copy(EXAMPLES / "solvay_conference_1927.jpg", source / "solvay.jpg")
     child, url = start(source, output)
     try:
@@ -215,5 +212,4 @@ def test_reopening_adds_a_new_file_to_the_page(tmp_path, browser):
         names = lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#overview .card .name")]  # noqa: E731
         wait_for(lambda: sorted(names()) == ["newton.png", "solvay.jpg"], seconds=60)
     finally:
-        child.send_signal(signal.SIGINT)
-        child.wait(30)
+        stop(child)

@@ -19,6 +19,8 @@ def start(source: Path, output: Path, *options: str) -> tuple[subprocess.Popen[s
     options = options or ("--profile", "fast")
     command = [
         sys.executable,
+        "-X",
+        "faulthandler",  # a hang at exit shows every thread's stack (`stop`)
         "-m",
         "veil.cli",
         "review",
@@ -31,6 +33,18 @@ def start(source: Path, output: Path, *options: str) -> tuple[subprocess.Popen[s
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None
     return child, child.stdout.readline().strip()
+
+
+def stop(child: subprocess.Popen[str], seconds: float = 30) -> int:
+    """Ctrl-C, as a user stops the review; its exit status. A child still running after ``seconds``
+    is made to dump its threads' stacks (SIGABRT under faulthandler) and the test fails with them."""
+    child.send_signal(signal.SIGINT)
+    try:
+        return child.wait(seconds)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGABRT)
+        _, err = child.communicate(timeout=30)
+        raise AssertionError(f"veil review did not stop on Ctrl-C:\n{err[-6000:]}") from None
 
 
 def get(url: str, token: str, path: str) -> dict:
@@ -63,8 +77,7 @@ def test_review_prints_its_url_survives_ctrl_c_and_reopens(tmp_path):
             time.sleep(0.2)
         post(url, token, "/api/files/f0/boxes", {"frame": 0, "box": [10, 10, 60, 60]})
     finally:
-        child.send_signal(signal.SIGINT)  # Ctrl-C
-        assert child.wait(20) == 0
+        assert stop(child) == 0
     saved = json.loads((output / "veil-review.json").read_text())
     assert [c["op"] for c in saved["changes"]] == ["add"], "Ctrl-C folds the journal into the review"
     assert child.stderr is not None
@@ -86,8 +99,7 @@ def test_review_prints_its_url_survives_ctrl_c_and_reopens(tmp_path):
         )  # fmt: skip
         assert second.returncode == 1 and "another veil review (pid" in second.stderr
     finally:
-        child.send_signal(signal.SIGINT)
-        child.wait(20)
+        assert stop(child) == 0
     assert child.stderr is not None
     assert "added: " in child.stderr.read()
 
@@ -104,9 +116,8 @@ def test_ctrl_c_during_a_video_stops_detection_and_keeps_the_file_waiting(tmp_pa
     while get(url, token, "/api/status")["detect"]["frame"] < 5:
         assert time.monotonic() < deadline, "detection never started"
         time.sleep(0.1)
-    child.send_signal(signal.SIGINT)
     started = time.monotonic()
-    assert child.wait(30) == 0
+    assert stop(child) == 0
     assert time.monotonic() - started < 10
     saved = json.loads((output / "veil-review.json").read_text())
     assert saved["files"][0]["status"] == "waiting", "stopped between frames; detected again on reopening"

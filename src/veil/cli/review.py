@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import threading
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,13 +108,12 @@ def review_command(
         app = ReviewApp(review, anonymizer, say=say)
         app.port = sock.getsockname()[1]
         try:
-            app.start_detection()
-            click.echo(url(app))
-            if not no_browser:
-                webbrowser.open(url(app))
-            _serve(app, sock)
-        except KeyboardInterrupt:  # Ctrl-C before the server took over the signal, or re-raised by it
-            pass
+            with _until_stopped() as stopping:
+                app.start_detection()
+                click.echo(url(app))
+                if not no_browser:
+                    webbrowser.open(url(app))
+                _serve(app, sock, stopping)
         finally:
             app.worker.stop()
             app.frames.close()
@@ -132,11 +135,32 @@ def _listen(port: int) -> socket.socket:
     return sock
 
 
-def _serve(app: Any, sock: socket.socket) -> None:
+@contextmanager
+def _until_stopped() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, from the moment the URL can be printed: a signal at any
+    moment stops the review the same way (the server runs in a thread and never sees it)."""
+    stopping = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in signals}
+    try:
+        yield stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(app: Any, sock: socket.socket, stopping: threading.Event) -> None:
+    """Serve until ``stopping`` is set (or the server fails), then let open requests finish."""
     import uvicorn
 
     config = uvicorn.Config(app.app, log_level="warning", lifespan="off", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="veil-review-server")
+    thread.start()
+    while thread.is_alive() and not stopping.wait(0.2):
+        pass
+    server.should_exit = True
+    thread.join(30)
 
 
 @click.command("apply")
