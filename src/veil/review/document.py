@@ -358,9 +358,13 @@ class ReviewDocument:
     def _change(self, file_id: str, op: str, details: dict[str, Any]) -> dict[str, Any]:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         change = {"time": stamp, "user": local_user(), "file": file_id, "op": op, **details}
-        self.data["changes"].append(change)
-        self._changes[file_id] = self._changes.get(file_id, 0) + 1
+        self._log(change)
         return change
+
+    def _log(self, change: dict[str, Any]) -> None:
+        """Add a change to the audit list (and to its file's count), made now or replayed."""
+        self.data["changes"].append(change)
+        self._changes[change["file"]] = self._changes.get(change["file"], 0) + 1
 
     def _write(self, line: dict[str, Any]) -> None:
         self._seq += 1
@@ -377,8 +381,7 @@ class ReviewDocument:
             self._put_entry(line["entry"])
             return
         file_id = line["file"]
-        self.data["changes"].append(line["change"])
-        self._changes[file_id] = self._changes.get(file_id, 0) + 1
+        self._log(line["change"])
         if "step" in line:
             self._apply(file_id, line["step"]["after"])
             self._push(self.file(file_id), line["step"])

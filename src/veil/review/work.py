@@ -58,7 +58,6 @@ class Worker:
         self.anonymizer = anonymizer
         self.progress = progress
         self.say = say or (lambda line: None)
-        self.detected = threading.Event()
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -94,7 +93,6 @@ class Worker:
             state["done"] = number
         self.review.save()
         state.update(running=False, file=None)
-        self.detected.set()
         counts = f"{len(todo) - failed} files, {faces} faces" + (f", {failed} failed" if failed else "")
         self.say(f"veil review: detection done: {counts}, {time.perf_counter() - started:.1f} s")
 
